@@ -1,0 +1,41 @@
+# Ceasefire Timeline — the everyday commands. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the package with its dev tools
+
+run: install ## Migrate, load the seeds and serve on http://127.0.0.1:8000 (SQLite by default)
+	$(BIN)/timeline migrate
+	$(BIN)/timeline seed
+	$(BIN)/timeline serve --local-key
+
+test: install lint ## Lint, then run every test (SQLite and PostgreSQL)
+	$(BIN)/pytest
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## Run the benchmarks (figures go to BENCHMARKS.md by hand)
+	$(BIN)/python benchmarks/tempeval.py
+
+clean: ## Remove the virtualenv, caches and the local database
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis data
