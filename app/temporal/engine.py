@@ -1,0 +1,107 @@
+"""The engine's entry point: text + reference time -> resolved temporal expressions.
+
+It validates the reference time and zone, runs extraction (extract.py), decides each
+expression's tense (tense.py) and narrative anchor, resolves the values (resolve.py) and
+builds the public `TemporalExpression`s. It never reads the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+from app.temporal.calendar import Period
+from app.temporal.errors import UnknownTimezoneError
+from app.temporal.extract import Candidate, extract
+from app.temporal.model import TemporalExpression
+from app.temporal.resolve import Context, Resolution, narrow_to_third, resolve_value
+from app.temporal.rulebook import load_rulebook
+from app.temporal.tense import TenseCues, sentence_tense
+from app.temporal.zones import zone
+
+# Expressions whose value depends on the sentence's tense carry a "TENSE:" direction.
+_TENSE_DEPENDENT = "TENSE:"
+# Granularities an expression may have to serve as the anchor of "the next day" and the like.
+_ANCHORING_GRANULARITIES = frozenset(
+    ("time", "part_of_day", "day", "week", "month", "quarter", "season", "year")
+)
+
+
+def _zone(timezone: str) -> tzinfo:
+    if not isinstance(timezone, str):
+        raise UnknownTimezoneError(f"unknown time zone: {timezone!r}")
+    return zone(timezone)
+
+
+def reference_day(reference_time: datetime, timezone: str = "UTC") -> date:
+    """The calendar day of `reference_time` in `timezone` (validating both)."""
+    if not isinstance(reference_time, datetime):
+        raise TypeError("reference_time must be a datetime")
+    if reference_time.tzinfo is None or reference_time.utcoffset() is None:
+        raise ValueError("reference_time must be timezone-aware")
+    return reference_time.astimezone(_zone(timezone)).date()
+
+
+def _should_be_dated(candidate: Candidate) -> bool:
+    """A DATE/TIME rule that names a calendar period but could not be pinned is less sure."""
+    return candidate.rule.timex_type in ("DATE", "TIME") and candidate.rule.calendar != "none"
+
+
+def _build(candidate: Candidate, resolution: Resolution, text: str) -> TemporalExpression:
+    mod = candidate.rule.mod
+    confidence = candidate.rule.confidence
+    if candidate.modifier is not None:
+        mod = candidate.modifier.mod
+        if candidate.modifier.narrows:
+            resolution = narrow_to_third(resolution, mod)
+    dated = resolution.first_day is not None and resolution.last_day is not None
+    return TemporalExpression(
+        text=text[candidate.start : candidate.end],
+        start=candidate.start,
+        end=candidate.end,
+        type=candidate.rule.timex_type,
+        value=resolution.value,
+        date_start=resolution.first_day if dated else None,
+        date_end=resolution.last_day if dated else None,
+        granularity=resolution.granularity if dated else None,
+        mod=mod,
+        confidence=confidence if dated or not _should_be_dated(candidate) else confidence / 2,
+        rule=candidate.rule.name,
+    )
+
+
+def resolve(
+    text: str, reference_time: datetime, timezone: str = "UTC", language: str = "en"
+) -> list[TemporalExpression]:
+    """Find and resolve every temporal expression in `text`, sorted by start offset.
+
+    `reference_time` (aware) is when the text was written; it is converted into `timezone`
+    before any calendar day is computed. Raises ValueError for a naive reference time and
+    UnknownTimezoneError (a ValueError) for an unknown zone.
+    """
+    today = reference_day(reference_time, timezone)
+    rulebook = load_rulebook(language)
+    expressions: list[TemporalExpression] = []
+    narrative_anchor: Period | None = None
+    tense_cues: TenseCues | None = None  # found on first need: most texts never need them
+    for candidate in extract(text, rulebook):
+        tense = None
+        if candidate.underspecified.startswith(_TENSE_DEPENDENT):
+            if tense_cues is None:
+                tense_cues = TenseCues.find(text, rulebook.tense_cues)
+            tense = sentence_tense(text, candidate.start, candidate.end, tense_cues)
+        context = Context(today, narrative_anchor, tense)
+        resolution = resolve_value(candidate.underspecified, candidate.rule.calendar, context)
+        expression = _build(candidate, resolution, text)
+        expressions.append(expression)
+        if (
+            expression.is_dated
+            and expression.type in ("DATE", "TIME")
+            and expression.granularity in _ANCHORING_GRANULARITIES
+        ):
+            narrative_anchor = Period(
+                expression.value,
+                expression.date_start,
+                expression.date_end,
+                expression.granularity,
+            )
+    return expressions

@@ -1,0 +1,314 @@
+"""Turns an underspecified value into a TIMEX3 value and a calendar interval.
+
+Rules emit *underspecified* values; this module owns their grammar and nothing else:
+
+    literal    2025-03-11  2025-Q1  199X  P1D  XXXX-WXX-2  PAST_REF   a TIMEX3 value as it is
+    relative   REF-1day  REF+0month  NARR+1week  REF+0dayTEV          <anchor><±n><unit>[T<suffix>]
+               REF is the reference day; NARR is the narrative anchor (the last dated expression
+               before this one in the text, the reference day when there is none)
+    cyclic     TENSE:XXXX-08  PREV:XXXX-WXX-5  NEXT:XXXX-SU  THIS:XXXX-Q1  TENSE:XXXX-WXX-3TNI
+               a year/week-less value; the direction picks the occurrence: PREV = the latest one
+               that ended before the reference day, NEXT = the first that starts after it,
+               THIS = the one containing it (else the nearest), TENSE = decided by the sentence
+    duration   DUR:5day  DUR:Xyear  DUR:0.5year                       <amount><unit>
+
+and of the rule's calendar mode, which says how the interval relates to the reference day:
+`period` (the named period), `up_to_reference` (that period, cut at the reference day:
+"earlier this month"), `since_to_reference` ("since August": from the period's first day to the
+reference day), `trailing`/`leading` (a duration counted back/forward from the reference day,
+reference day included: "the last five days"), `none` (no interval).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import regex
+
+from app.temporal.calendar import (
+    CALENDAR_UNITS,
+    CLOCK_DURATION_DESIGNATORS,
+    GRANULARITY_RANK,
+    SMALLER_UNIT,
+    Period,
+    format_duration,
+    move_day,
+    period_containing,
+    period_of_value,
+    weekend_of,
+)
+
+_UNITS = "|".join([*CALENDAR_UNITS, *CLOCK_DURATION_DESIGNATORS])
+_SUFFIX = r"(?P<suffix>T(?:MO|MI|AF|EV|NI|DT|\d\d:\d\d))?"
+_RELATIVE = regex.compile(
+    rf"(?P<anchor>REF|NARR)(?P<sign>[+-])(?P<count>\d+|X)(?P<unit>{_UNITS})"
+    rf"(?P<within>-(?:\d\d|Q[1-4]|SP|SU|FA|WI))?{_SUFFIX}"
+)
+_CYCLIC = regex.compile(rf"(?P<direction>PREV|NEXT|THIS|TENSE):(?P<partial>XXXX-[^T]+){_SUFFIX}")
+_DURATION = regex.compile(rf"DUR:(?P<amount>\d+(?:\.\d+)?|X)(?P<unit>{_UNITS})")
+# How far (days) a tense-chosen occurrence may lie before the nearest one is preferred.
+_TENSE_REACH_DAYS = 270
+# ... and how close that nearest one must be.
+_NEAR_DAYS = 45
+# What an unresolvable relative expression of each unit is called (no date is better than a
+# wrong one).
+_UNKNOWN_VALUE = {
+    "day": "XXXX-XX-XX",
+    "week": "XXXX-WXX",
+    "month": "XXXX-XX",
+    "quarter": "XXXX-QX",
+    "season": "XXXX-XX",
+    "year": "XXXX",
+    "decade": "XXXX",
+    "century": "XXXX",
+}
+_TIMEX_VALUE = regex.compile(
+    r"""(?x)
+    (?:\d{4}|XXXX)(?:-(?:\d\d|XX|W\d\d|WXX|Q[1-4X]|SP|SU|FA|WI|H[12]))?(?:-(?:\d\d|XX|[1-7]|WE))?
+        (?:T(?:MO|MI|AF|EV|NI|DT|\d\d:\d\d(?::\d\d)?))?
+    | \d{3}X | \d\d
+    | P(?:\d+(?:\.\d+)?|X)(?:Y|M|W|D|Q|DE|CE|SE)
+    | PT(?:\d+(?:\.\d+)?|X)(?:H|M|S)
+    | PAST_REF | PRESENT_REF | FUTURE_REF
+    """
+)
+
+
+def is_wellformed_timex_value(value: str) -> bool:
+    """True for the TIMEX3 value shapes this engine produces."""
+    return _TIMEX_VALUE.fullmatch(value) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A resolved value: TIMEX3 value plus the calendar interval (None when there is none)."""
+
+    value: str
+    first_day: date | None = None
+    last_day: date | None = None
+    granularity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What resolution may look at besides the value: the anchors and the sentence's tense."""
+
+    reference_day: date
+    narrative_anchor: Period | None  # the last dated expression before this one, if any
+    tense: str | None  # "past", "future" or None
+
+
+def _with_suffix(period: Period, suffix: str | None) -> Resolution:
+    if not suffix:
+        return Resolution(period.value, period.first_day, period.last_day, period.granularity)
+    if period.granularity != "day":
+        return Resolution(period.value, period.first_day, period.last_day, period.granularity)
+    granularity = "time" if ":" in suffix else "part_of_day"
+    return Resolution(period.value + suffix, period.first_day, period.last_day, granularity)
+
+
+def _resolve_relative(match: regex.Match[str], context: Context) -> Resolution:
+    unit, count = match["unit"], match["count"]
+    if unit not in CALENDAR_UNITS:
+        return Resolution("PAST_REF" if match["sign"] == "-" else "FUTURE_REF")
+    if count == "X":
+        # "several days ago": a direction without a distance is only a vague reference.
+        return Resolution("PAST_REF" if match["sign"] == "-" else "FUTURE_REF")
+    anchor_day = context.reference_day
+    if match["anchor"] == "NARR" and context.narrative_anchor is not None:
+        anchor = context.narrative_anchor
+        if GRANULARITY_RANK[anchor.granularity] > GRANULARITY_RANK[unit]:
+            # "the next day" after "in 2024": the anchor is too coarse to count days from.
+            return Resolution(_UNKNOWN_VALUE[unit])
+        anchor_day = anchor.first_day
+    offset = int(count) * (-1 if match["sign"] == "-" else 1)
+    try:
+        period = period_containing(anchor_day, unit, offset)
+    except (ValueError, OverflowError):
+        return Resolution(_UNKNOWN_VALUE[unit])
+    if match["within"]:
+        # "June last year": a part named inside the relative period.
+        part = period_of_value(period.value + match["within"]) if unit == "year" else None
+        if part is None:
+            return Resolution(_UNKNOWN_VALUE[unit])
+        period = part
+    return _with_suffix(period, match["suffix"])
+
+
+def _weekday_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
+    monday = reference_day - timedelta(days=reference_day.weekday())
+    for weeks in range(-2, 3):
+        day = monday + timedelta(weeks=weeks, days=int(partial["weekday"]) - 1)
+        yield Period(day.isoformat(), day, day, "day")
+
+
+def _weekend_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
+    for weeks in range(-2, 3):
+        yield weekend_of(reference_day + timedelta(weeks=weeks))
+
+
+def _yearly_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
+    for year in range(reference_day.year - 2, reference_day.year + 3):
+        period = period_of_value(f"{year:04d}{partial['rest']}")
+        if period is not None:
+            yield period
+
+
+# Each kind of year- or week-less value: how to list its occurrences around the reference day,
+# and which occurrence to take when the sentence has no tense ("nearest", or "past": a bare
+# weekday in news is far more often the last one than the next one).
+_CYCLIC_KINDS: tuple[tuple[regex.Pattern[str], Callable, str], ...] = (
+    (regex.compile(r"XXXX-WXX-(?P<weekday>[1-7])"), _weekday_candidates, "past"),
+    (regex.compile(r"XXXX-WXX-WE"), _weekend_candidates, "past"),
+    (
+        regex.compile(r"XXXX(?P<rest>-\d\d-\d\d|-\d\d|-Q[1-4]|-SP|-SU|-FA|-WI)"),
+        _yearly_candidates,
+        "nearest",
+    ),
+)
+
+
+def _distance(period: Period, day: date) -> int:
+    if period.first_day <= day <= period.last_day:
+        return 0
+    return min(abs((period.first_day - day).days), abs((period.last_day - day).days))
+
+
+def _pick(candidates: list[Period], direction: str, day: date) -> Period | None:
+    if direction == "PREV":
+        before = [p for p in candidates if p.last_day < day]
+        return before[-1] if before else None
+    if direction == "NEXT":
+        after = [p for p in candidates if p.first_day > day]
+        return after[0] if after else None
+    if direction == "past":
+        started = [p for p in candidates if p.first_day <= day]
+        return started[-1] if started else None
+    if direction == "future":
+        unfinished = [p for p in candidates if p.last_day >= day]
+        return unfinished[0] if unfinished else None
+    # THIS and "nearest": the occurrence containing the day, else the closest one.
+    return min(candidates, key=lambda period: _distance(period, day), default=None)
+
+
+def _resolve_cyclic(match: regex.Match[str], context: Context) -> Resolution:
+    return _resolve_cyclic_cached(
+        match["direction"], match["partial"], match["suffix"], context.reference_day, context.tense
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve_cyclic_cached(
+    direction: str, partial_value: str, suffix: str | None, reference_day: date, tense: str | None
+) -> Resolution:
+    # Cached: a text names the same weekday or month many times with the same anchors.
+    context = Context(reference_day, None, tense)
+    match = {"direction": direction, "partial": partial_value, "suffix": suffix}
+    for kind, candidates_of, untensed_direction in _CYCLIC_KINDS:
+        partial = kind.fullmatch(match["partial"])
+        if partial is None:
+            continue
+        candidates = sorted(
+            candidates_of(partial, context.reference_day), key=lambda p: p.first_day
+        )
+        direction = match["direction"]
+        if direction == "TENSE":
+            direction = context.tense or untensed_direction
+        chosen = _pick(candidates, direction, context.reference_day)
+        nearest = _pick(candidates, "nearest", context.reference_day)
+        if (
+            match["direction"] == "TENSE"
+            and chosen is not None
+            and nearest is not None
+            and _distance(chosen, context.reference_day) > _TENSE_REACH_DAYS
+            and _distance(nearest, context.reference_day) <= _NEAR_DAYS
+        ):
+            # The tense guess is weak evidence: "Jan. 14" in a story of Jan. 7 is next week,
+            # whatever the verbs say, not almost a year ago.
+            chosen = nearest
+        if chosen is None:
+            break
+        return _with_suffix(chosen, match["suffix"])
+    return Resolution(match["partial"] + (match["suffix"] or ""))
+
+
+def _duration_value(amount: str, unit: str) -> str:
+    if "." in amount and unit in SMALLER_UNIT:
+        smaller, factor = SMALLER_UNIT[unit]
+        scaled = float(amount) * factor
+        if scaled.is_integer():
+            return format_duration(str(int(scaled)), smaller)
+    return format_duration(amount, unit)
+
+
+def _counted_interval(match: regex.Match[str], context: Context, mode: str) -> Resolution:
+    """A duration laid out back ("trailing") or forward ("leading") from the reference day."""
+    amount, unit = match["amount"], match["unit"]
+    value = _duration_value(amount, unit)
+    if unit not in CALENDAR_UNITS or not amount.isdigit() or int(amount) == 0:
+        return Resolution(value)
+    count = int(amount)
+    day = context.reference_day
+    try:
+        if mode == "trailing":
+            first, last = move_day(day, unit, -count) + timedelta(days=1), day
+        else:
+            first, last = day, move_day(day, unit, count) - timedelta(days=1)
+    except (ValueError, OverflowError):
+        return Resolution(value)
+    return Resolution(value, first, last, "range")
+
+
+def narrow_to_third(resolution: Resolution, mod: str) -> Resolution:
+    """Early/mid/late: keep the first, middle or last third of the interval.
+
+    Only intervals of three days or more are narrowed; the value keeps naming the whole period
+    (TIMEX3 puts early/mid/late in `mod`, not in the value).
+    """
+    if resolution.first_day is None or resolution.last_day is None:
+        return resolution
+    length = (resolution.last_day - resolution.first_day).days + 1
+    third = {"START": 0, "MID": 1, "END": 2}.get(mod)
+    if third is None or length < 3:
+        return resolution
+    first = resolution.first_day + timedelta(days=length * third // 3)
+    last = resolution.first_day + timedelta(days=length * (third + 1) // 3 - 1)
+    return replace(resolution, first_day=first, last_day=last)
+
+
+def _apply_calendar_mode(resolution: Resolution, mode: str, reference_day: date) -> Resolution:
+    if mode == "none":
+        return Resolution(resolution.value)
+    if resolution.first_day is None or resolution.last_day is None or mode == "period":
+        return resolution
+    if mode == "up_to_reference":
+        if resolution.first_day > reference_day:
+            return Resolution(resolution.value)
+        last = min(resolution.last_day, reference_day)
+        return replace(resolution, last_day=last)
+    if mode == "since_to_reference":
+        if resolution.first_day > reference_day:
+            return Resolution(resolution.value)
+        return replace(resolution, last_day=reference_day, granularity="range")
+    return resolution
+
+
+def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> Resolution:
+    """Resolve one rule output against the anchors (see the module docstring for the grammar)."""
+    if match := _DURATION.fullmatch(underspecified):
+        if calendar_mode in ("trailing", "leading"):
+            return _counted_interval(match, context, calendar_mode)
+        return Resolution(_duration_value(match["amount"], match["unit"]))
+    if match := _RELATIVE.fullmatch(underspecified):
+        resolution = _resolve_relative(match, context)
+    elif match := _CYCLIC.fullmatch(underspecified):
+        resolution = _resolve_cyclic(match, context)
+    else:
+        period = period_of_value(underspecified)
+        if period is None:
+            return Resolution(underspecified)
+        resolution = _with_suffix(period, None)
+    return _apply_calendar_mode(resolution, calendar_mode, context.reference_day)

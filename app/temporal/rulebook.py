@@ -1,0 +1,348 @@
+"""Loads one language's rule files and compiles them once (cached per language).
+
+A language is a folder `rules/<language>/` with four YAML files, in the spirit of HeidelTime's
+resources (repattern / normalization / rules):
+
+- `patterns.yaml`: named regex fragments (`%reMonth`); a fragment is either a regex string or
+  `{table: <name>}`, meaning "any key of that normalization table" (longest key first).
+  `case: title` restricts a table fragment to Title-case and UPPER-case spellings, which keeps
+  "may" (modal), "march" (verb) and "sun" from being read as dates.
+- `normalization.yaml`: tables `word -> value` used by value templates.
+- `rules.yaml`: `rules` (one temporal-expression pattern each) and `modifiers` (words such as
+  "early", "almost" that extend an expression to the left and set its TIMEX3 mod).
+- `tense.yaml`: cue patterns that mark a sentence as past or future.
+
+A rule's `value` is an *underspecified* TIMEX3 value (see resolve.py for the grammar) in which
+`{group}` is replaced by the text of a named group and `{group:normalizer}` by that text passed
+through a normalization table or one of the built-in normalizers below.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+from app.temporal.errors import RulebookError
+from app.temporal.model import TIMEX_TYPES
+
+RULES_ROOT = Path(__file__).parent / "rules"
+FLAGS = regex.IGNORECASE | regex.VERSION0
+_FRAGMENT_REFERENCE = regex.compile(r"%(re[A-Za-z0-9]+)")
+_TEMPLATE_SLOT = regex.compile(r"\{(?P<group>[a-z_0-9]+)(?::(?P<normalizer>[a-z_0-9]+))?\}")
+# Patterns the normalizers use, compiled once (they run for every match).
+_DIGITS = regex.compile(r"\d+")
+_DECIMAL = regex.compile(r"\d+\.\d+")
+_WORD_SEPARATOR = regex.compile(r"[\s-]+")
+_WHITESPACE = regex.compile(r"\s+")
+_CLOCK = regex.compile(r"(\d{1,2})(?:[:.h](\d\d))?\s*([ap])?")
+_MAX_FRAGMENT_DEPTH = 8
+_WORD_CACHE_SIZE = 200_000
+CALENDAR_MODES = ("period", "up_to_reference", "since_to_reference", "trailing", "leading", "none")
+
+Normalizer = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled extraction rule. `order` is its position in rules.yaml (earlier wins ties)."""
+
+    name: str
+    pattern: regex.Pattern[str]
+    timex_type: str
+    value: Callable[[regex.Match[str]], str]
+    confidence: float
+    priority: int
+    mod: str | None
+    calendar: str
+    order: int
+    source_pattern: str
+    trigger: int | None  # index into Rulebook.triggers; None = the rule scans the whole text
+
+
+@dataclass(frozen=True, slots=True)
+class Modifier:
+    """A word in front of an expression that sets its mod ("early 2024", "almost a year")."""
+
+    name: str
+    pattern: regex.Pattern[str]  # anchored at the end of the text that precedes the expression
+    mod: str
+    applies_to: frozenset[str]
+    narrows: bool  # early/mid/late narrow the calendar interval to its first/middle/last third
+
+
+@dataclass(frozen=True, slots=True)
+class Rulebook:
+    """Everything one language needs: compiled rules, modifiers and tense cues."""
+
+    language: str
+    rules: tuple[Rule, ...]
+    modifiers: tuple[Modifier, ...]
+    tense_cues: regex.Pattern[str]  # groups `future` and `past`
+    triggers: tuple[regex.Pattern[str], ...]  # each must match a whole word (see Rule.trigger)
+    _word_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+
+    def triggers_of_word(self, word: str) -> tuple[int, ...]:
+        """Indexes of the triggers that `word` (one `\\w+` token, as written) matches."""
+        known = self._word_cache.get(word)
+        if known is None:
+            if len(self._word_cache) >= _WORD_CACHE_SIZE:
+                self._word_cache.clear()  # a crude bound; words repeat, so it refills quickly
+            known = tuple(
+                index for index, trigger in enumerate(self.triggers) if trigger.fullmatch(word)
+            )
+            self._word_cache[word] = known
+        return known
+
+
+def _read_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _alternation(words: list[str]) -> str:
+    # Longest first, so that "Sept" is tried before "Sep" and "twenty-one" before "twenty".
+    ordered = sorted(set(words), key=lambda word: (-len(word), word))
+    return "(?:" + "|".join(regex.escape(word) for word in ordered) + ")"
+
+
+def _build_fragments(spec: Mapping[str, Any], tables: Mapping[str, Mapping[str, str]]) -> dict:
+    fragments: dict[str, str] = {}
+    for name, definition in spec.items():
+        if isinstance(definition, str):
+            fragments[name] = f"(?:{definition})"
+            continue
+        table = tables.get(definition.get("table", ""))
+        if table is None:
+            raise RulebookError(f"fragment {name}: unknown table {definition.get('table')!r}")
+        words = [str(key) for key in table]
+        if definition.get("case") == "title":
+            spelled = [word[:1].upper() + word[1:] for word in words]
+            spelled += [word.upper() for word in words]
+            fragments[name] = f"(?-i:{_alternation(spelled)})"
+        else:
+            fragments[name] = _alternation(words)
+    # Fragments may reference each other; expand until no reference is left (no cycles allowed).
+    for _ in range(_MAX_FRAGMENT_DEPTH):
+        if not any(_FRAGMENT_REFERENCE.search(body) for body in fragments.values()):
+            return fragments
+        for name in fragments:
+            fragments[name] = _expand_known(fragments[name], fragments)
+    raise RulebookError("pattern fragments reference each other in a cycle")
+
+
+def _expand(pattern: str, fragments: Mapping[str, str], owner: str) -> str:
+    # A reference is the longest fragment name after "%", so "%reGapday" is %reGap + "day".
+    names = sorted(fragments, key=len, reverse=True)
+    reference = regex.compile("%(" + "|".join(map(regex.escape, names)) + ")")
+    expanded = reference.sub(lambda match: fragments[match.group(1)], pattern)
+    unknown = _FRAGMENT_REFERENCE.search(expanded)
+    if unknown:
+        raise RulebookError(f"{owner}: unknown fragment %{unknown.group(1)}")
+    return expanded
+
+
+def _expand_known(pattern: str, fragments: Mapping[str, str]) -> str:
+    names = sorted(fragments, key=len, reverse=True)
+    reference = regex.compile("%(" + "|".join(map(regex.escape, names)) + ")")
+    return reference.sub(lambda match: fragments[match.group(1)], pattern)
+
+
+def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, Normalizer]:
+    number_words = tables.get("number", {})
+
+    def number(text: str) -> str:
+        """Digits ("1,300", "2.5") or number words ("twenty-five", "a", "several" -> X)."""
+        cleaned = text.lower().replace(",", "").strip()
+        if _DIGITS.fullmatch(cleaned):
+            return str(int(cleaned))
+        if _DECIMAL.fullmatch(cleaned):
+            return cleaned
+        total = 0
+        for part in _WORD_SEPARATOR.split(cleaned):
+            value = number_words.get(part)
+            if value is None:
+                return "X"
+            if value == "X":
+                return "X"
+            total += int(value)
+        return str(total)
+
+    def two_digits(text: str) -> str:
+        return f"{int(text):02d}"
+
+    def four_digit_year(text: str) -> str:
+        digits = text.lstrip("'’")
+        if len(digits) == 2:
+            # A two-digit year in news is this century up to '30, the last one otherwise.
+            return f"{2000 + int(digits)}" if int(digits) <= 30 else f"{1900 + int(digits)}"
+        return digits
+
+    def clock24(text: str) -> str:
+        """ "2 p.m." -> "14:00", "10:35 a.m." -> "10:35", "14.30" -> "14:30"."""
+        if text.lower() in ("noon", "midday"):
+            return "12:00"
+        match = _CLOCK.match(text.lower())
+        if match is None:
+            return "XX:XX"
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if match.group(3) == "p" and hour < 12:
+            hour += 12
+        elif match.group(3) == "a" and hour == 12:
+            hour = 0
+        return f"{hour:02d}:{minute:02d}"
+
+    def century_index(text: str) -> str:
+        """ "20th" century -> "19" (TIMEX3 names a century by its first two digits)."""
+        return f"{int(text) - 1:02d}"
+
+    return {
+        "clock24": clock24,
+        "century_index": century_index,
+        "number": number,
+        "int2": two_digits,
+        "year": four_digit_year,
+        "lower": str.lower,
+    }
+
+
+def _compile_template(
+    template: str, rule_name: str, normalizers: Mapping[str, Normalizer], groups: set[str]
+) -> Callable[[regex.Match[str]], str]:
+    pieces: list[str | tuple[str, Normalizer | None]] = []
+    position = 0
+    for slot in _TEMPLATE_SLOT.finditer(template):
+        pieces.append(template[position : slot.start()])
+        group, normalizer_name = slot["group"], slot["normalizer"]
+        if group not in groups:
+            raise RulebookError(f"rule {rule_name}: template uses unknown group {group!r}")
+        normalizer = None
+        if normalizer_name is not None:
+            if normalizer_name not in normalizers:
+                raise RulebookError(f"rule {rule_name}: unknown normalizer {normalizer_name!r}")
+            normalizer = normalizers[normalizer_name]
+        pieces.append((group, normalizer))
+        position = slot.end()
+    pieces.append(template[position:])
+
+    def render(match: regex.Match[str]) -> str:
+        out: list[str] = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                out.append(piece)
+                continue
+            group, normalizer = piece
+            text = match.group(group) or ""
+            out.append(normalizer(text) if normalizer else text)
+        return "".join(out)
+
+    return render
+
+
+def _table_normalizer(table: Mapping[str, str]) -> Normalizer:
+    lowered = {str(key).lower(): str(value) for key, value in table.items()}
+
+    def normalize(text: str) -> str:
+        key = _WHITESPACE.sub(" ", text.lower()).rstrip(".")
+        return lowered.get(key, lowered.get(key + ".", "X"))
+
+    return normalize
+
+
+def _compile_regex(pattern: str, owner: str) -> regex.Pattern[str]:
+    try:
+        return regex.compile(pattern, FLAGS)
+    except regex.error as error:
+        raise RulebookError(f"{owner}: bad regex: {error}") from error
+
+
+def _compile_rule(
+    index: int,
+    spec: Mapping[str, Any],
+    fragments: Mapping[str, str],
+    normalizers: Mapping,
+    triggers: dict[str, int],
+) -> Rule:
+    name = spec["name"]
+    pattern = _compile_regex(_expand(spec["pattern"], fragments, name), f"rule {name}")
+    timex_type = spec["type"]
+    if timex_type not in TIMEX_TYPES:
+        raise RulebookError(f"rule {name}: unknown TIMEX3 type {timex_type!r}")
+    calendar = spec.get("calendar", "period")
+    if calendar not in CALENDAR_MODES:
+        raise RulebookError(f"rule {name}: unknown calendar mode {calendar!r}")
+    trigger = None
+    if "trigger" in spec:
+        # Identical triggers share one index, so each is looked up only once per word.
+        trigger = triggers.setdefault(_expand(spec["trigger"], fragments, name), len(triggers))
+    value = _compile_template(str(spec["value"]), name, normalizers, set(pattern.groupindex))
+    return Rule(
+        name=name,
+        pattern=pattern,
+        timex_type=timex_type,
+        value=value,
+        confidence=float(spec.get("confidence", 0.8)),
+        priority=int(spec.get("priority", 0)),
+        mod=spec.get("mod"),
+        calendar=calendar,
+        order=index,
+        source_pattern=spec["pattern"],
+        trigger=trigger,
+    )
+
+
+def _compile_modifier(spec: Mapping[str, Any], fragments: Mapping[str, str]) -> Modifier:
+    name = spec["name"]
+    body = _expand(spec["pattern"], fragments, name)
+    # Anchored at the end of the preceding text: the modifier must touch the expression.
+    pattern = _compile_regex(rf"(?<![\w-])(?:{body})[\s-]{{0,2}}\Z", f"modifier {name}")
+    return Modifier(
+        name=name,
+        pattern=pattern,
+        mod=spec["mod"],
+        applies_to=frozenset(spec.get("applies_to", ["DATE", "TIME"])),
+        narrows=bool(spec.get("narrows", False)),
+    )
+
+
+def _compile_tense_cues(spec: Mapping[str, Any], fragments: Mapping[str, str]) -> regex.Pattern:
+    future = "|".join(f"(?:{cue})" for cue in spec["future"])
+    past = "|".join(f"(?:{cue})" for cue in spec["past"])
+    # Future first: "expected to" must win over the past participle "expected".
+    source = rf"\b(?:(?P<future>{future})|(?P<past>{past}))\b"
+    return _compile_regex(_expand(source, fragments, "tense"), "tense cues")
+
+
+@functools.cache
+def load_rulebook(language: str = "en") -> Rulebook:
+    """Read and compile `rules/<language>/`; compiled once per language and process."""
+    folder = RULES_ROOT / language
+    if not regex.fullmatch(r"[a-z]{2,3}", language) or not folder.is_dir():
+        raise ValueError(f"no temporal rules for language {language!r}")
+    tables = _read_yaml(folder / "normalization.yaml")
+    fragments = _build_fragments(_read_yaml(folder / "patterns.yaml"), tables)
+    normalizers: dict[str, Normalizer] = {
+        name: _table_normalizer(table) for name, table in tables.items()
+    }
+    normalizers.update(_builtin_normalizers(tables))
+    rule_file = _read_yaml(folder / "rules.yaml")
+    trigger_sources: dict[str, int] = {}
+    rules = tuple(
+        _compile_rule(index, spec, fragments, normalizers, trigger_sources)
+        for index, spec in enumerate(rule_file["rules"])
+    )
+    triggers = tuple(
+        _compile_regex(source, "trigger")
+        for source, _ in sorted(trigger_sources.items(), key=lambda item: item[1])
+    )
+    names = [rule.name for rule in rules]
+    if len(names) != len(set(names)):
+        raise RulebookError(f"{language}: duplicate rule names")
+    modifiers = tuple(_compile_modifier(spec, fragments) for spec in rule_file["modifiers"])
+    tense_cues = _compile_tense_cues(_read_yaml(folder / "tense.yaml"), fragments)
+    return Rulebook(language, rules, modifiers, tense_cues, triggers)

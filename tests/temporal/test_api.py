@@ -1,0 +1,73 @@
+"""The public contract of `app.temporal.resolve`: arguments, time zones, language folders."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from app.temporal import TemporalExpression, UnknownTimezoneError, resolve
+from app.temporal.extract import extract
+from app.temporal.rulebook import load_rulebook
+from tests.temporal.conftest import corpus_examples
+
+WEDNESDAY_EVENING = datetime(2025, 3, 12, 20, 0, tzinfo=UTC)
+
+
+def test_naive_reference_time_is_rejected() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        resolve("today", datetime(2025, 3, 12, 20, 0))
+
+
+def test_unknown_timezone_is_a_value_error() -> None:
+    with pytest.raises(UnknownTimezoneError):
+        resolve("today", WEDNESDAY_EVENING, "Mars/Olympus_Mons")
+    assert issubclass(UnknownTimezoneError, ValueError)
+
+
+def test_unknown_language_is_rejected() -> None:
+    with pytest.raises(ValueError, match="language"):
+        resolve("today", WEDNESDAY_EVENING, language="xx")
+
+
+def test_reference_time_is_converted_into_the_zone_first() -> None:
+    late_utc = datetime(2025, 3, 12, 23, 30, tzinfo=UTC)
+    [in_kyiv] = resolve("Strikes are expected tonight.", late_utc, "Europe/Kyiv")
+    assert (in_kyiv.value, in_kyiv.date_start) == ("2025-03-13TNI", date(2025, 3, 13))
+    [in_utc] = resolve("Strikes are expected tonight.", late_utc, "UTC")
+    assert in_utc.date_start == date(2025, 3, 12)
+
+
+def test_any_aware_tzinfo_is_accepted() -> None:
+    offset = datetime(2025, 3, 12, 1, 0, tzinfo=timezone(timedelta(hours=5)))
+    [today] = resolve("It happened today.", offset, "UTC")
+    assert today.date_start == date(2025, 3, 11)
+
+
+def test_results_are_public_value_objects() -> None:
+    [found] = resolve("Talks resumed yesterday.", WEDNESDAY_EVENING)
+    assert isinstance(found, TemporalExpression)
+    assert found.to_dict()["date_start"] == "2025-03-11"
+    assert 0 < found.confidence <= 1
+
+
+def test_narrative_anchor_falls_back_to_the_reference_time() -> None:
+    [next_day] = resolve("The next day, both sides walked out.", WEDNESDAY_EVENING)
+    assert next_day.value == "2025-03-13"
+
+
+def test_coarse_narrative_anchor_gives_no_date() -> None:
+    found = resolve("The war began in 2022. The next day, markets fell.", WEDNESDAY_EVENING)
+    assert [(e.text, e.value, e.is_dated) for e in found][1] == (
+        "The next day",
+        "XXXX-XX-XX",
+        False,
+    )
+
+
+def test_triggers_never_change_what_is_found() -> None:
+    """Rules run only near their trigger words; that must equal scanning the whole text."""
+    rulebook = load_rulebook("en")
+    for _, example, _, _ in corpus_examples():
+        text = example["sentence"]
+        assert extract(text, rulebook) == extract(text, rulebook, use_triggers=False)
