@@ -1,0 +1,178 @@
+"""The gazetteer: which actors and places a sentence names, under their canonical names.
+
+This module owns the lookup from surface forms ("Zelenskyy", "the Kremlin", "Ukrainian
+delegation") to canonical names ("Volodymyr Zelensky", "Russia", "Ukraine"). The names are data,
+in `data/<language>/actors.yaml` and `locations.yaml`; this module compiles them once per language
+into a single regular expression.
+
+Matching rules:
+
+* whole word: an alias never matches inside a longer word ("US" does not match in "USSR");
+* longest alias first: "Russian President Vladimir Putin" is one mention of Vladimir Putin, not
+  Russia plus Putin;
+* case-sensitive: proper names are capitalised, and "us" is a pronoun, "US" a country;
+* a word that is both an actor and a location alias (capitals such as "Moscow", "Kyiv",
+  "Washington"; countries such as "Ukraine", "Saudi Arabia") is a location right after one of the
+  `locative_words` ("talks in Moscow", "arrived in Kyiv", "the summit in Switzerland") and the
+  acting state everywhere else ("Moscow says", "Kyiv backed a proposal").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+
+MentionRole = Literal["actor", "location"]
+
+_ARTICLE = re.compile(r"(?:the|a|an)\s+$", re.IGNORECASE)
+_WORD_BEFORE = re.compile(r"([\w'’-]+)\s+$")
+# How far back to look for the locative word that precedes a name ("in the Kursk region").
+_LOOKBEHIND_CHARS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    name: str
+    kind: str  # person, state, organisation, armed_group
+    short: str  # the name a headline uses: "Putin", "Ukraine"
+    affiliation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One gazetteer name found in a text. Offsets are into the text searched."""
+
+    start: int
+    end: int
+    role: MentionRole
+    name: str  # canonical
+    actor: Actor | None  # set when role == "actor"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    actor: Actor | None
+    location: str | None
+
+
+class Gazetteer:
+    """Compiled actor and location names of one language. Build with `load_gazetteer`."""
+
+    def __init__(
+        self,
+        actors: Iterable[tuple[Actor, Iterable[str]]],
+        locations: Iterable[tuple[str, Iterable[str]]],
+        locative_words: Iterable[str],
+    ) -> None:
+        entries: dict[str, _Entry] = {}
+        self.actors: dict[str, Actor] = {}
+        for actor, aliases in actors:
+            self.actors[actor.name] = actor
+            for alias in aliases:
+                # The first actor listed for an alias keeps it ("President Putin" stays Putin's).
+                if alias not in entries:
+                    entries[alias] = _Entry(actor=actor, location=None)
+        for name, aliases in locations:
+            for alias in aliases:
+                current = entries.get(alias)
+                if current is None:
+                    entries[alias] = _Entry(actor=None, location=name)
+                elif current.location is None:
+                    entries[alias] = _Entry(actor=current.actor, location=name)
+        self._entries = entries
+        self.persons_by_short = {
+            actor.short: actor.name for actor in self.actors.values() if actor.kind == "person"
+        }
+        self._locative_words = frozenset(word.lower() for word in locative_words)
+        self._pattern = re.compile(r"(?<!\w)" + _trie_pattern(entries) + r"(?!\w)")
+
+    def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
+        """All actor and location mentions in `text[start:end]`, in order of appearance."""
+        end = len(text) if end is None else end
+        mentions = []
+        for match in self._pattern.finditer(text, start, end):
+            entry = self._entries[match.group()]
+            if entry.location is not None and (
+                entry.actor is None or self._after_locative_word(text, match.start())
+            ):
+                mentions.append(
+                    Mention(match.start(), match.end(), "location", entry.location, None)
+                )
+            elif entry.actor is not None:
+                actor = entry.actor
+                mentions.append(Mention(match.start(), match.end(), "actor", actor.name, actor))
+        return mentions
+
+    def _after_locative_word(self, text: str, position: int) -> bool:
+        before = text[max(0, position - _LOOKBEHIND_CHARS) : position]
+        before = _ARTICLE.sub("", before) if _ARTICLE.search(before) else before
+        match = _WORD_BEFORE.search(before)
+        return match is not None and match.group(1).lower() in self._locative_words
+
+
+def _trie_pattern(aliases: Iterable[str]) -> str:
+    """One regular expression for many literal aliases, as a character trie.
+
+    A flat alternation of ~1,000 aliases makes the regex engine try every alias at every position
+    of the text; the trie fails after one character at most positions, which makes whole-article
+    matching about an order of magnitude faster. Where one alias is a prefix of another, the
+    longer branch is tried first, so the longest alias wins.
+    """
+    trie: dict = {}
+    for alias in aliases:
+        node = trie
+        for char in alias:
+            node = node.setdefault(char, {})
+        node[""] = {}  # end of an alias
+
+    def build(node: dict) -> str:
+        branches = [re.escape(char) + build(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # Greedy "?": the longer alias is tried first, the one ending here is the fallback.
+        return "(?:" + body + ")?" if "" in node else body
+
+    return build(trie)
+
+
+def _person_aliases(entry: dict) -> list[str]:
+    """A person's aliases plus every "<title> <alias>" and "<title>, <full name>"."""
+    aliases = list(entry["aliases"])
+    full_names = [alias for alias in entry["aliases"] if " " in alias] or aliases
+    for title in entry.get("titles", ()):
+        aliases.extend(f"{title} {alias}" for alias in entry["aliases"])
+        aliases.extend(f"{title}, {name}" for name in full_names)
+    return aliases
+
+
+@cache
+def load_gazetteer(language: str = "en") -> Gazetteer:
+    """The gazetteer of `language`, compiled once per process."""
+    directory = DATA_DIR / language
+    if not (directory / "actors.yaml").is_file():
+        raise ValueError(f"no gazetteer for language {language!r}")
+    with (directory / "actors.yaml").open(encoding="utf-8") as handle:
+        actor_data = yaml.safe_load(handle)["actors"]
+    with (directory / "locations.yaml").open(encoding="utf-8") as handle:
+        location_data = yaml.safe_load(handle)
+    actors = []
+    for entry in actor_data:
+        actor = Actor(
+            name=entry["name"],
+            kind=entry["kind"],
+            short=entry.get("short", entry["name"]),
+            affiliation=entry.get("affiliation"),
+        )
+        aliases = _person_aliases(entry) if actor.kind == "person" else entry["aliases"]
+        actors.append((actor, aliases))
+    locations = [(entry["name"], entry["aliases"]) for entry in location_data["locations"]]
+    return Gazetteer(actors, locations, location_data["locative_words"])
