@@ -1,0 +1,1 @@
+"""Articles: the news reports the service ingests."""

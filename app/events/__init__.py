@@ -1,0 +1,1 @@
+"""Events: dated happenings extracted from articles, each backed by mentions."""

@@ -1,0 +1,91 @@
+"""The `events`, `event_entities` and `mentions` tables.
+
+An event is a dated happening. A mention ties one event to one article: the sentence and the date
+phrase that support it, with the resolved TIMEX3 value and the rule that produced it. One event is
+designed to be backed by many mentions from many articles.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Text
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, utcnow
+
+ENTITY_KINDS = ("actor", "location")
+EVENT_STATUSES = ("extracted", "confirmed", "rejected")
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "events"
+    __table_args__ = (
+        # The date-range query filters on both ends and pages by (date_start, id).
+        Index("ix_events_date_start_id", "date_start", "id"),
+        Index("ix_events_date_end", "date_end"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    title: str = Field(max_length=300)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    category: str = Field(max_length=40, index=True)
+    date_start: date
+    date_end: date
+    granularity: str = Field(max_length=20)
+    time: str | None = Field(default=None, max_length=16)
+    timex: str | None = Field(default=None, max_length=64)
+    confidence: float
+    status: str = Field(default="extracted", max_length=20)
+    # Set once a curator edits the event, so that no automatic step overwrites the edit.
+    curated: bool = Field(default=False)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+
+
+class EventEntity(SQLModel, table=True):
+    """An actor or location of an event, by canonical name; indexed for the `actor=` filter."""
+
+    __tablename__ = "event_entities"
+    __table_args__ = (Index("ix_event_entities_kind_name_event_id", "kind", "name", "event_id"),)
+
+    event_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    )
+    kind: str = Field(max_length=16, primary_key=True)
+    name: str = Field(max_length=200, primary_key=True)
+    position: int = Field(default=0)
+
+
+class Mention(SQLModel, table=True):
+    __tablename__ = "mentions"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    event_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    article_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    sentence: str = Field(sa_column=Column(Text, nullable=False))
+    sentence_start: int
+    sentence_end: int
+    phrase: str = Field(max_length=500)
+    phrase_start: int
+    phrase_end: int
+    timex_type: str = Field(max_length=16)
+    timex_value: str = Field(max_length=64)
+    date_start: date
+    date_end: date
+    granularity: str = Field(max_length=20)
+    mod: str | None = Field(default=None, max_length=16)
+    confidence: float
+    rule: str = Field(max_length=100)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
