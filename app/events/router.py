@@ -1,0 +1,102 @@
+"""HTTP routes for events: validate, call the service, shape the response."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.dependencies import SessionDep, WriteKey
+from app.errors import InvalidInput
+from app.events import service
+from app.events.repository import EventFilters
+from app.events.schemas import EventCreate, EventPage, EventPublic, EventStatus, EventUpdate
+from app.openapi import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
+
+
+def event_filters(
+    date_from: Annotated[
+        date | None, Query(alias="from", description="Inclusive start (YYYY-MM-DD).")
+    ] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="Inclusive end.")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Text in title, description or source sentences."),
+    ] = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    location: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    article_id: uuid.UUID | None = None,
+    status_: Annotated[EventStatus | None, Query(alias="status")] = None,
+    min_confidence: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
+) -> EventFilters:
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise InvalidInput(
+            f"from ({date_from}) is after to ({date_to}); swap them or widen the range.",
+            errors=[{"loc": ["query", "from"], "msg": "must be on or before to"}],
+        )
+    return EventFilters(
+        date_from=date_from,
+        date_to=date_to,
+        q=q.strip() or None if q else None,
+        actor=actor,
+        location=location,
+        category=category,
+        article_id=article_id,
+        status=status_,
+        min_confidence=min_confidence,
+    )
+
+
+FiltersDep = Annotated[EventFilters, Depends(event_filters)]
+
+
+@router.get("", response_model=EventPage, summary="Events overlapping a date range")
+def list_events(
+    session: SessionDep,
+    filters: FiltersDep,
+    sort: Literal["date", "-date"] = "date",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> EventPage:
+    return service.list_events(
+        session, filters=filters, limit=limit, cursor=cursor, descending=sort == "-date"
+    )
+
+
+@router.get("/{event_id}", response_model=EventPublic, summary="One event with its sources")
+def get_event(event_id: uuid.UUID, session: SessionDep) -> EventPublic:
+    return service.get(session, event_id)
+
+
+@router.post(
+    "",
+    response_model=EventPublic,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[WriteKey],
+    summary="Add a curator's event (status confirmed)",
+)
+def create_event(body: EventCreate, session: SessionDep) -> EventPublic:
+    return service.create(session, body)
+
+
+@router.patch(
+    "/{event_id}", response_model=EventPublic, dependencies=[WriteKey], summary="Edit an event"
+)
+def update_event(event_id: uuid.UUID, body: EventUpdate, session: SessionDep) -> EventPublic:
+    return service.update(session, event_id, body)
+
+
+@router.delete(
+    "/{event_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[WriteKey],
+    summary="Delete an event",
+)
+def delete_event(event_id: uuid.UUID, session: SessionDep) -> Response:
+    service.delete(session, event_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,120 @@
+"""The shapes of events on the wire: what clients send and what they get back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Granularity = Literal[
+    "time",
+    "part_of_day",
+    "day",
+    "week",
+    "month",
+    "quarter",
+    "season",
+    "year",
+    "decade",
+    "century",
+    "range",
+]
+EventStatus = Literal["extracted", "confirmed", "rejected"]
+EntityName = Field(min_length=1, max_length=200)
+
+
+class EventSource(BaseModel):
+    """One article that backs the event, with the date phrase and the sentence it stands in."""
+
+    mention_id: uuid.UUID
+    article_id: uuid.UUID
+    url: str | None
+    title: str | None
+    published_at: datetime
+    phrase: str
+    phrase_start: int
+    phrase_end: int
+    sentence: str
+    timex_type: str
+    timex_value: str
+    rule: str
+
+
+class EventPublic(BaseModel):
+    id: uuid.UUID
+    title: str
+    description: str
+    category: str
+    actors: list[str]
+    locations: list[str]
+    date_start: date
+    date_end: date
+    granularity: str
+    time: str | None
+    timex: str | None
+    confidence: float
+    status: str
+    sources: list[EventSource]
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventPage(BaseModel):
+    items: list[EventPublic]
+    next_cursor: str | None
+
+
+def _check_interval(date_start: date | None, date_end: date | None) -> None:
+    if date_start is not None and date_end is not None and date_start > date_end:
+        raise ValueError("date_start must be on or before date_end")
+
+
+class EventCreate(BaseModel):
+    """A curator's event; it is stored as `confirmed`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=10_000)
+    category: str = Field(default="other", min_length=1, max_length=40)
+    actors: list[str] = Field(default_factory=list, max_length=50)
+    locations: list[str] = Field(default_factory=list, max_length=50)
+    date_start: date
+    date_end: date | None = None
+    granularity: Granularity = "day"
+    time: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
+    timex: str | None = Field(default=None, max_length=64)
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _interval(self) -> Self:
+        if self.date_end is None:
+            self.date_end = self.date_start
+        _check_interval(self.date_start, self.date_end)
+        return self
+
+
+class EventUpdate(BaseModel):
+    """Any editable field of an event; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=10_000)
+    category: str | None = Field(default=None, min_length=1, max_length=40)
+    actors: list[str] | None = Field(default=None, max_length=50)
+    locations: list[str] | None = Field(default=None, max_length=50)
+    date_start: date | None = None
+    date_end: date | None = None
+    granularity: Granularity | None = None
+    time: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
+    timex: str | None = Field(default=None, max_length=64)
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    status: EventStatus | None = None
+
+    @model_validator(mode="after")
+    def _interval(self) -> Self:
+        _check_interval(self.date_start, self.date_end)
+        return self

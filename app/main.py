@@ -1,0 +1,61 @@
+"""The FastAPI application: routers, error handlers, middleware, and what start-up prepares."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from app import __version__, migrations
+from app.articles.router import router as articles_router
+from app.config import Settings, get_settings
+from app.db import create_db_engine
+from app.errors import install_error_handlers
+from app.events.router import router as events_router
+from app.health.router import router as health_router
+from app.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from app.resolving.router import router as resolve_router
+from app.temporal import resolve
+
+DESCRIPTION = """
+Turns news reports about ceasefire negotiations into a dated, queryable timeline.
+
+Post an article with its publication time; the service finds every temporal expression,
+resolves it in the article's own time zone, and stores the dated statements as events you can
+query by date range. Writes need `Authorization: Bearer <key>` (keys from `TIMELINE_API_KEYS`).
+"""
+
+
+def _warm_up() -> None:
+    # Compiles the temporal rules now, so the first request does not pay for it.
+    resolve("yesterday", datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.getLogger("app").setLevel(settings.log_level.upper())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _warm_up()
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Ceasefire Timeline",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = create_db_engine(settings.database_url)
+    app.state.migration_head = migrations.head_revision()
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    for router in (health_router, articles_router, events_router, resolve_router):
+        app.include_router(router)
+    return app

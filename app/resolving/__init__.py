@@ -1,0 +1,1 @@
+"""POST /v1/resolve: the temporal engine over HTTP, storing nothing."""

@@ -1,0 +1,97 @@
+"""The `timeline` command: every subcommand has --help; resolve, ingest and export work."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate", "seed", "ingest", "resolve", "export"])
+def test_every_command_has_help(command):
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_resolve_prints_the_expressions_as_json():
+    result = runner.invoke(
+        cli, ["resolve", "Yesterday they met.", "--reference-time", "2025-03-12T20:00:00+02:00"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["timezone"] == "+02:00"
+    assert data["expressions"][0]["value"] == "2025-03-11"
+
+
+def test_resolve_refuses_a_naive_time_without_zone():
+    result = runner.invoke(cli, ["resolve", "today", "--reference-time", "2025-03-12T20:00:00"])
+    assert result.exit_code == 2
+
+
+@pytest.fixture
+def cli_database(database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
+
+
+def test_ingest_then_export_csv_and_ndjson(cli_database, tmp_path):
+    articles = tmp_path / "articles.ndjson"
+    articles.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "text": f"Talks round {day} opened today in Istanbul.",
+                    "published_at": f"2025-05-{day:02d}T10:00:00+03:00",
+                    "url": f"https://example.org/{day}",
+                }
+            )
+            for day in (1, 2, 3)
+        )
+    )
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Yesterday the delegations met in Jeddah.")
+    result = runner.invoke(
+        cli,
+        [
+            "ingest",
+            str(articles),
+            str(plain),
+            "--published-at",
+            "2025-03-12T20:00:00",
+            "--timezone",
+            "Asia/Jerusalem",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Ingested 4 new, 0 already stored, 0 failed" in result.output
+    again = runner.invoke(cli, ["ingest", str(articles)])
+    assert "0 new, 3 already stored" in again.output
+
+    exported = runner.invoke(cli, ["export", "--format", "csv", "--from", "2025-05-01"])
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [row["date_start"] for row in rows] == ["2025-05-01", "2025-05-02", "2025-05-03"]
+    assert rows[0]["sources"] == "https://example.org/1"
+
+    ndjson = runner.invoke(cli, ["export", "--format", "ndjson"])
+    lines = [json.loads(line) for line in ndjson.stdout.splitlines()]
+    assert lines[0]["date_start"] == "2025-03-11"
+    assert len(lines) == 4
+
+
+def test_ingest_reports_bad_records_and_fails(cli_database, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"text": "", "published_at": "2025-03-12T20:00:00Z"}]))
+    result = runner.invoke(cli, ["ingest", str(bad)])
+    assert result.exit_code == 1
+    assert "1 failed" in result.output
