@@ -24,7 +24,7 @@ cli = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 LOCAL_KEY_FILE = "local-api-key"
 
@@ -43,7 +43,7 @@ def _local_key(settings: Settings) -> str:
     if path.is_file():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(24)
+    key = secrets.token_hex(24)
     path.write_text(key + "\n")
     path.chmod(0o600)
     return key
