@@ -34,8 +34,10 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Run the benchmarks (figures go to BENCHMARKS.md by hand)
+bench: install ## Run every benchmark (figures go to BENCHMARKS.md with their commands)
 	$(BIN)/python benchmarks/tempeval.py
+	@command -v wrk >/dev/null || { echo "query_load needs wrk: apt-get install wrk"; exit 2; }
+	$(BIN)/python benchmarks/query_load.py
 
 clean: ## Remove the virtualenv, caches and the local database
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis data
