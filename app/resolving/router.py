@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Self
 
 from fastapi import APIRouter
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app.articles.schemas import SUPPORTED_LANGUAGES
 from app.openapi import PROBLEM_RESPONSES
-from app.temporal import resolve
+from app.temporal import TemporalExpression, resolve
 from app.temporal.zones import UnknownTimezone, localize, zone
 
 router = APIRouter(prefix="/v1", tags=["resolve"], responses=PROBLEM_RESPONSES)
@@ -56,24 +56,10 @@ class ResolveRequest(BaseModel):
         return self
 
 
-class ResolvedExpression(BaseModel):
-    text: str
-    start: int
-    end: int
-    type: str
-    value: str
-    date_start: date | None
-    date_end: date | None
-    granularity: str | None
-    mod: str | None
-    confidence: float
-    rule: str
-
-
 class ResolveResponse(BaseModel):
     reference_time: datetime
     timezone: str
-    expressions: list[ResolvedExpression]
+    expressions: list[TemporalExpression]
 
 
 @router.post("/resolve", response_model=ResolveResponse, summary="Resolve the dates in a text")
@@ -84,5 +70,5 @@ def resolve_text(body: ResolveRequest) -> ResolveResponse:
     return ResolveResponse(
         reference_time=body.reference_time,
         timezone=body.timezone,
-        expressions=[ResolvedExpression(**expression.to_dict()) for expression in expressions],
+        expressions=expressions,
     )
