@@ -1,8 +1,9 @@
 """The engine's entry point: text + reference time -> resolved temporal expressions.
 
 It validates the reference time and zone, runs extraction (extract.py), decides each
-expression's tense (tense.py) and narrative anchor, resolves the values (resolve.py) and
-builds the public `TemporalExpression`s. It never reads the clock.
+expression's tense (tense.py), keeps the text's anchors (the narrative anchor: the last dated
+expression; the reporting period: the last completed quarter named), resolves the values
+(resolve.py) and builds the public `TemporalExpression`s. It never reads the clock.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ from app.temporal.zones import zone
 
 # Expressions whose value depends on the sentence's tense carry a "TENSE:" direction.
 _TENSE_DEPENDENT = "TENSE:"
+# Values that refer back to the reporting period never become an anchor themselves: "a year
+# earlier" twice in a row means the same year, not two years back.
+_FOCUS_DEPENDENT = "FOCUS-"
+# The granularity of a reporting period in company results ("the quarter", "a year earlier").
+_FOCUS_GRANULARITY = "quarter"
+# Values whose resolution looks at the text's anchors; every other value depends only on the
+# reference day and the tense, so it is resolved once per text (date-dense texts repeat them).
+_ANCHOR_DEPENDENT = ("NARR", "DAY", "FOCUS")
 # Granularities an expression may have to serve as the anchor of "the next day" and the like.
 _ANCHORING_GRANULARITIES = frozenset(
     ("time", "part_of_day", "day", "week", "month", "quarter", "season", "year")
@@ -82,21 +91,35 @@ def resolve(
     rulebook = load_rulebook(language)
     expressions: list[TemporalExpression] = []
     narrative_anchor: Period | None = None
+    focus: Period | None = None
     tense_cues: TenseCues | None = None  # found on first need: most texts never need them
+    resolved: dict[tuple[str, str, str | None], Resolution] = {}
     for candidate in extract(text, rulebook):
         tense = None
-        if candidate.underspecified.startswith(_TENSE_DEPENDENT):
+        if (
+            candidate.underspecified.startswith(_TENSE_DEPENDENT)
+            or candidate.rule.calendar == "landing"
+        ):
             if tense_cues is None:
-                tense_cues = TenseCues.find(text, rulebook.tense_cues)
+                tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
             tense = sentence_tense(text, candidate.start, candidate.end, tense_cues)
-        context = Context(today, narrative_anchor, tense)
-        resolution = resolve_value(candidate.underspecified, candidate.rule.calendar, context)
+        underspecified, calendar = candidate.underspecified, candidate.rule.calendar
+        if any(anchor in underspecified for anchor in _ANCHOR_DEPENDENT):
+            context = Context(today, narrative_anchor, tense, focus)
+            resolution = resolve_value(underspecified, calendar, context)
+        else:
+            key = (underspecified, calendar, tense)
+            resolution = resolved.get(key)
+            if resolution is None:
+                context = Context(today, None, tense, None)
+                resolution = resolved[key] = resolve_value(underspecified, calendar, context)
         expression = _build(candidate, resolution, text)
         expressions.append(expression)
         if (
             expression.is_dated
             and expression.type in ("DATE", "TIME")
             and expression.granularity in _ANCHORING_GRANULARITIES
+            and not candidate.underspecified.startswith(_FOCUS_DEPENDENT)
         ):
             narrative_anchor = Period(
                 expression.value,
@@ -104,4 +127,8 @@ def resolve(
                 expression.date_end,
                 expression.granularity,
             )
+            if expression.granularity == _FOCUS_GRANULARITY and expression.date_end < today:
+                # Results are reported for a period that is over: "the first quarter of 1990"
+                # named as an outlook, or the quarter under way, is no reporting period.
+                focus = narrative_anchor
     return expressions

@@ -1,7 +1,8 @@
 """Finds temporal expressions in text: spans plus an underspecified value, nothing resolved.
 
-Every rule of the language runs over the whole text; overlapping matches are settled by
-preferring the longest span, then the rule's priority, then the earlier rule in rules.yaml.
+Every rule of the language runs over the text near its trigger words (the whole text when it
+has none); overlapping matches are settled by preferring the longest span, then the rule's
+priority, then the earlier rule in rules.yaml.
 A rule may mark the TIMEX3 extent with a named group `timex` (so that a signal word such as
 "in" can be required by the pattern yet stay outside the span); otherwise the whole match is
 the span. Modifiers ("early", "almost", "mid-") then extend a chosen span to the left.
@@ -9,9 +10,8 @@ the span. Modifiers ("early", "almost", "mid-") then extend a chosen span to the
 
 from __future__ import annotations
 
-import bisect
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import regex
 
@@ -26,13 +26,18 @@ _REACH_AFTER = 96
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A span a rule matched, with the rule's underspecified value for it."""
+    """A span a rule matched, with the rule's underspecified value for it.
+
+    The value is rendered only for the candidates that survive the overlap check (`match` is
+    kept until then): dense text has several candidates per expression.
+    """
 
     start: int
     end: int
     rule: Rule
     underspecified: str
     modifier: Modifier | None = None
+    match: regex.Match[str] | None = field(default=None, compare=False, repr=False)
 
 
 _WORD = regex.compile(r"\w+")
@@ -46,16 +51,38 @@ def _windows_by_trigger(text: str, rulebook: Rulebook) -> dict[int, list[tuple[i
     """
     windows: dict[int, list[tuple[int, int]]] = {}
     length = len(text)
+    known = rulebook.triggers_of_word
     for word in _WORD.finditer(text):
-        for trigger in rulebook.triggers_of_word(word.group()):
-            start = max(0, word.start() - _REACH_BEFORE)
-            end = min(length, word.end() + _REACH_AFTER)
+        triggers = known(word.group())
+        if not triggers:  # most words: one cached lookup and nothing else
+            continue
+        start = max(0, word.start() - _REACH_BEFORE)
+        end = min(length, word.end() + _REACH_AFTER)
+        for trigger in triggers:
             stretches = windows.setdefault(trigger, [])
             if stretches and start <= stretches[-1][1]:
                 stretches[-1] = (stretches[-1][0], end)
             else:
                 stretches.append((start, end))
     return windows
+
+
+def _intersection(
+    first: list[tuple[int, int]], second: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The stretches covered by both lists of sorted, disjoint stretches (a linear merge)."""
+    both: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        start = max(first[i][0], second[j][0])
+        end = min(first[i][1], second[j][1])
+        if start < end:
+            both.append((start, end))
+        if first[i][1] < second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return both
 
 
 def _matches(text: str, rule: Rule, windows: list[tuple[int, int]]) -> list[Candidate]:
@@ -71,39 +98,43 @@ def _matches(text: str, rule: Rule, windows: list[tuple[int, int]]) -> list[Cand
             start, end = match.span()
         if start == end:
             continue
-        found.append(Candidate(start, end, rule, rule.value(match)))
+        found.append(Candidate(start, end, rule, "", match=match))
     return found
 
 
-def _non_overlapping(candidates: list[Candidate]) -> list[Candidate]:
+def _non_overlapping(candidates: list[Candidate], length: int) -> list[Candidate]:
     ranked = sorted(
         candidates,
         key=lambda c: (-(c.end - c.start), -c.rule.priority, c.rule.order, c.start),
     )
-    starts: list[int] = []  # accepted spans, kept sorted by start
-    ends: list[int] = []
+    # One byte per character of the text, set once a chosen span covers it: checking a span
+    # costs its own length, so choosing among many candidates stays linear in the text.
+    taken = bytearray(length)
     chosen: list[Candidate] = []
     for candidate in ranked:
-        index = bisect.bisect_left(starts, candidate.start)
-        if index > 0 and ends[index - 1] > candidate.start:
+        if taken.find(1, candidate.start, candidate.end) >= 0:
             continue
-        if index < len(starts) and starts[index] < candidate.end:
-            continue
-        starts.insert(index, candidate.start)
-        ends.insert(index, candidate.end)
+        taken[candidate.start : candidate.end] = b"\x01" * (candidate.end - candidate.start)
         chosen.append(candidate)
     chosen.sort(key=lambda c: c.start)
     return chosen
 
 
 def _attach_modifiers(
-    text: str, candidates: list[Candidate], modifiers: tuple[Modifier, ...]
+    text: str,
+    candidates: list[Candidate],
+    modifiers: tuple[Modifier, ...],
+    any_modifier: regex.Pattern[str] | None = None,
 ) -> list[Candidate]:
     attached: list[Candidate] = []
     previous_end = 0
     for candidate in candidates:
         window_start = max(previous_end, candidate.start - _MODIFIER_WINDOW)
         before = text[window_start : candidate.start]
+        if any_modifier is not None and any_modifier.search(before) is None:
+            attached.append(candidate)
+            previous_end = candidate.end
+            continue
         for modifier in modifiers:
             if candidate.rule.timex_type not in modifier.applies_to or candidate.rule.mod:
                 continue
@@ -128,7 +159,15 @@ def extract(text: str, rulebook: Rulebook, use_triggers: bool = True) -> list[Ca
     windows_by_trigger = _windows_by_trigger(text, rulebook) if use_triggers else {}
     for rule in rulebook.rules:
         windows = whole_text
-        if use_triggers and rule.trigger is not None:
-            windows = windows_by_trigger.get(rule.trigger, [])
+        if use_triggers and rule.triggers:
+            # Every match contains a word of each trigger, so it lies where all their
+            # stretches overlap: "March 3" needs a month name and a number nearby.
+            windows = windows_by_trigger.get(rule.triggers[0], [])
+            for trigger in rule.triggers[1:]:
+                windows = _intersection(windows, windows_by_trigger.get(trigger, []))
         candidates.extend(_matches(text, rule, windows))
-    return _attach_modifiers(text, _non_overlapping(candidates), rulebook.modifiers)
+    chosen = [
+        replace(candidate, underspecified=candidate.rule.value(candidate.match), match=None)
+        for candidate in _non_overlapping(candidates, len(text))
+    ]
+    return _attach_modifiers(text, chosen, rulebook.modifiers, rulebook.any_modifier)

@@ -5,18 +5,29 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
     literal    2025-03-11  2025-Q1  199X  P1D  XXXX-WXX-2  PAST_REF   a TIMEX3 value as it is
     relative   REF-1day  REF+0month  NARR+1week  REF+0dayTEV          <anchor><±n><unit>[T<suffix>]
                REF is the reference day; NARR is the narrative anchor (the last dated expression
-               before this one in the text, the reference day when there is none)
+               before this one in the text, the reference day when there is none); DAY is the
+               narrative anchor when it is one day ("at 10 p.m." after "on Friday"), else REF
     cyclic     TENSE:XXXX-08  PREV:XXXX-WXX-5  NEXT:XXXX-SU  THIS:XXXX-Q1  TENSE:XXXX-WXX-3TNI
+               TENSE:XXXX-XX-11 (the 11th of some month)  TENSE:XXXX-11-W4-4 (the fourth
+               Thursday of November; "-L" the last, "@02" counted from the 2nd)
                a year/week-less value; the direction picks the occurrence: PREV = the latest one
                that ended before the reference day, NEXT = the first that starts after it,
                THIS = the one containing it (else the nearest), TENSE = decided by the sentence
     duration   DUR:5day  DUR:Xyear  DUR:0.5year                       <amount><unit>
+    focus      FOCUS-1year|REF-1year   FOCUS+0year|REF-1quarter
+               the *reporting period* (the last quarter the text named: "third-quarter profit
+               rose ... from a year earlier") moved by whole units, keeping its granularity; the
+               value after "|" when the text has named no quarter yet
+    anchored   NARR:XXXX-03-05   a year-less day in the narrative anchor's year ("March 3 to 5":
+               the 5 of the year "March 3" was resolved to); TENSE-resolved without an anchor
 
 and of the rule's calendar mode, which says how the interval relates to the reference day:
 `period` (the named period), `up_to_reference` (that period, cut at the reference day:
 "earlier this month"), `since_to_reference` ("since August": from the period's first day to the
 reference day), `trailing`/`leading` (a duration counted back/forward from the reference day,
-reference day included: "the last five days"), `none` (no interval).
+reference day included: "the last five days"), `landing` (the single day a count of units away
+from the anchor: "a week from now"; a duration gets it only in a future sentence: "in three
+days"), `none` (no interval).
 """
 
 from __future__ import annotations
@@ -31,9 +42,11 @@ import regex
 from app.temporal.calendar import (
     CALENDAR_UNITS,
     CLOCK_DURATION_DESIGNATORS,
+    DURATION_IN_YEARS,
     GRANULARITY_RANK,
     SMALLER_UNIT,
     Period,
+    add_months,
     format_duration,
     move_day,
     period_containing,
@@ -44,13 +57,20 @@ from app.temporal.calendar import (
 _UNITS = "|".join([*CALENDAR_UNITS, *CLOCK_DURATION_DESIGNATORS])
 _SUFFIX = r"(?P<suffix>T(?:MO|MI|AF|EV|NI|DT|\d\d:\d\d))?"
 _RELATIVE = regex.compile(
-    rf"(?P<anchor>REF|NARR)(?P<sign>[+-])(?P<count>\d+|X)(?P<unit>{_UNITS})"
+    rf"(?P<anchor>REF|NARR|DAY)(?P<sign>[+-])(?P<count>\d+|X)(?P<unit>{_UNITS})"
     rf"(?P<within>-(?:\d\d|Q[1-4]|SP|SU|FA|WI))?{_SUFFIX}"
 )
-_CYCLIC = regex.compile(rf"(?P<direction>PREV|NEXT|THIS|TENSE):(?P<partial>XXXX-[^T]+){_SUFFIX}")
+_CYCLIC = regex.compile(
+    rf"(?P<direction>PREV|NEXT|THIS|TENSE|PAST):(?P<partial>XXXX-[^T]+){_SUFFIX}"
+)
+_FOCUS = regex.compile(
+    r"FOCUS(?P<sign>[+-])(?P<count>\d+)(?P<unit>year|quarter|month)\|(?P<fallback>[^|]+)"
+)
+_NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d)")
 _DURATION = regex.compile(rf"DUR:(?P<amount>\d+(?:\.\d+)?|X)(?P<unit>{_UNITS})")
+_DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
 # How far (days) a tense-chosen occurrence may lie before the nearest one is preferred.
-_TENSE_REACH_DAYS = 270
+_TENSE_REACH_DAYS = 180
 # ... and how close that nearest one must be.
 _NEAR_DAYS = 45
 # What an unresolvable relative expression of each unit is called (no date is better than a
@@ -99,6 +119,7 @@ class Context:
     reference_day: date
     narrative_anchor: Period | None  # the last dated expression before this one, if any
     tense: str | None  # "past", "future" or None
+    focus: Period | None = None  # the reporting period under discussion (a quarter), if any
 
 
 def _with_suffix(period: Period, suffix: str | None) -> Resolution:
@@ -110,7 +131,9 @@ def _with_suffix(period: Period, suffix: str | None) -> Resolution:
     return Resolution(period.value + suffix, period.first_day, period.last_day, granularity)
 
 
-def _resolve_relative(match: regex.Match[str], context: Context) -> Resolution:
+def _resolve_relative(
+    match: regex.Match[str], context: Context, landing: bool = False
+) -> Resolution:
     unit, count = match["unit"], match["count"]
     if unit not in CALENDAR_UNITS:
         return Resolution("PAST_REF" if match["sign"] == "-" else "FUTURE_REF")
@@ -118,6 +141,9 @@ def _resolve_relative(match: regex.Match[str], context: Context) -> Resolution:
         # "several days ago": a direction without a distance is only a vague reference.
         return Resolution("PAST_REF" if match["sign"] == "-" else "FUTURE_REF")
     anchor_day = context.reference_day
+    anchor = context.narrative_anchor
+    if match["anchor"] == "DAY" and anchor is not None and anchor.granularity in _DAY_OR_FINER:
+        anchor_day = anchor.first_day
     if match["anchor"] == "NARR" and context.narrative_anchor is not None:
         anchor = context.narrative_anchor
         if GRANULARITY_RANK[anchor.granularity] > GRANULARITY_RANK[unit]:
@@ -126,7 +152,11 @@ def _resolve_relative(match: regex.Match[str], context: Context) -> Resolution:
         anchor_day = anchor.first_day
     offset = int(count) * (-1 if match["sign"] == "-" else 1)
     try:
-        period = period_containing(anchor_day, unit, offset)
+        if landing:
+            day = move_day(anchor_day, unit, offset)
+            period = Period(day.isoformat(), day, day, "day")
+        else:
+            period = period_containing(anchor_day, unit, offset)
     except (ValueError, OverflowError):
         return Resolution(_UNKNOWN_VALUE[unit])
     if match["within"]:
@@ -150,6 +180,39 @@ def _weekend_candidates(partial: regex.Match[str], reference_day: date) -> Itera
         yield weekend_of(reference_day + timedelta(weeks=weeks))
 
 
+def _monthly_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
+    first = reference_day.replace(day=1)
+    for months in range(-2, 3):
+        month_start = add_months(first, months)
+        try:
+            day = month_start.replace(day=int(partial["day"]))
+        except ValueError:  # "the 31st" in a 30-day month
+            continue
+        yield Period(day.isoformat(), day, day, "day")
+
+
+def _nth_weekday(year: int, month: int, weekday: int, nth: str, on_or_after: int) -> date:
+    """The n-th (or last, "L") ISO weekday of a month, counted from day `on_or_after`."""
+    if nth == "L":
+        last = add_months(date(year, month, 1), 1) - timedelta(days=1)
+        return last - timedelta(days=(last.isoweekday() - weekday) % 7)
+    first = date(year, month, on_or_after)
+    first += timedelta(days=(weekday - first.isoweekday()) % 7)
+    return first + timedelta(weeks=int(nth) - 1)
+
+
+def _floating_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
+    for year in range(reference_day.year - 2, reference_day.year + 3):
+        day = _nth_weekday(
+            year,
+            int(partial["month"]),
+            int(partial["weekday"]),
+            partial["nth"],
+            int(partial["after"] or 1),
+        )
+        yield Period(day.isoformat(), day, day, "day")
+
+
 def _yearly_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
     for year in range(reference_day.year - 2, reference_day.year + 3):
         period = period_of_value(f"{year:04d}{partial['rest']}")
@@ -163,6 +226,14 @@ def _yearly_candidates(partial: regex.Match[str], reference_day: date) -> Iterat
 _CYCLIC_KINDS: tuple[tuple[regex.Pattern[str], Callable, str], ...] = (
     (regex.compile(r"XXXX-WXX-(?P<weekday>[1-7])"), _weekday_candidates, "past"),
     (regex.compile(r"XXXX-WXX-WE"), _weekend_candidates, "past"),
+    (regex.compile(r"XXXX-XX-(?P<day>\d\d)"), _monthly_candidates, "nearest"),
+    (
+        regex.compile(
+            r"XXXX-(?P<month>\d\d)-W(?P<weekday>[1-7])-(?P<nth>[1-5L])(?:@(?P<after>\d\d))?"
+        ),
+        _floating_candidates,
+        "nearest",
+    ),
     (
         regex.compile(r"XXXX(?P<rest>-\d\d-\d\d|-\d\d|-Q[1-4]|-SP|-SU|-FA|-WI)"),
         _yearly_candidates,
@@ -194,6 +265,27 @@ def _pick(candidates: list[Period], direction: str, day: date) -> Period | None:
     return min(candidates, key=lambda period: _distance(period, day), default=None)
 
 
+def _calendar_year_reading(
+    candidates: list[Period], direction: str, chosen: Period, day: date
+) -> Period:
+    """How "this" and "last" read with a month name: by the calendar year.
+
+    "this September" (said in February) is the one of the current year, not the nearer past
+    one; "last February" (said in March) is a year back: the month just ended is "last month".
+    """
+    if chosen.granularity != "month":
+        return chosen  # seasons straddle years: "this winter" stays the nearest one
+    if direction == "THIS" and not chosen.first_day <= day <= chosen.last_day:
+        same_year = [p for p in candidates if p.first_day.year == day.year]
+        return same_year[0] if len(same_year) == 1 else chosen
+    if direction == "PREV":
+        just_ended = chosen.last_day >= day.replace(day=1) - timedelta(days=1)
+        if just_ended:
+            earlier = [p for p in candidates if p.last_day < chosen.first_day]
+            return earlier[-1] if earlier else chosen
+    return chosen
+
+
 def _resolve_cyclic(match: regex.Match[str], context: Context) -> Resolution:
     return _resolve_cyclic_cached(
         match["direction"], match["partial"], match["suffix"], context.reference_day, context.tense
@@ -217,7 +309,11 @@ def _resolve_cyclic_cached(
         direction = match["direction"]
         if direction == "TENSE":
             direction = context.tense or untensed_direction
+        elif direction == "PAST":
+            direction = "past"
         chosen = _pick(candidates, direction, context.reference_day)
+        if candidates_of is _yearly_candidates and chosen is not None:
+            chosen = _calendar_year_reading(candidates, direction, chosen, context.reference_day)
         nearest = _pick(candidates, "nearest", context.reference_day)
         if (
             match["direction"] == "TENSE"
@@ -236,11 +332,23 @@ def _resolve_cyclic_cached(
 
 
 def _duration_value(amount: str, unit: str) -> str:
-    if "." in amount and unit in SMALLER_UNIT:
-        smaller, factor = SMALLER_UNIT[unit]
-        scaled = float(amount) * factor
-        if scaled.is_integer():
-            return format_duration(str(int(scaled)), smaller)
+    """ "2.5 years" -> P2Y6M, "5.5 hours" -> PT5H30M, "0.5 year" -> P6M (as TimeML writes them)."""
+    if "." not in amount or unit not in SMALLER_UNIT:
+        return format_duration(amount, unit)
+    smaller, factor = SMALLER_UNIT[unit]
+    whole = int(float(amount))
+    part = (float(amount) - whole) * factor
+    if whole == 0 and part.is_integer():
+        return format_duration(str(int(part)), smaller)
+    if part.is_integer() and unit not in DURATION_IN_YEARS:
+        first = format_duration(str(whole), unit)
+        second = format_duration(str(int(part)), smaller)
+        if "T" in first:  # PT5H + PT30M
+            return first + second[2:]
+        return first + second[1:]  # P2Y + P6M, P1D + PT12H
+    scaled = float(amount) * factor
+    if scaled.is_integer():
+        return format_duration(str(int(scaled)), smaller)
     return format_duration(amount, unit)
 
 
@@ -253,6 +361,9 @@ def _counted_interval(match: regex.Match[str], context: Context, mode: str) -> R
     count = int(amount)
     day = context.reference_day
     try:
+        if mode == "landing":
+            first = last = move_day(day, unit, count)
+            return Resolution(value, first, last, "day")
         if mode == "trailing":
             first, last = move_day(day, unit, -count) + timedelta(days=1), day
         else:
@@ -282,7 +393,7 @@ def narrow_to_third(resolution: Resolution, mod: str) -> Resolution:
 def _apply_calendar_mode(resolution: Resolution, mode: str, reference_day: date) -> Resolution:
     if mode == "none":
         return Resolution(resolution.value)
-    if resolution.first_day is None or resolution.last_day is None or mode == "period":
+    if resolution.first_day is None or resolution.last_day is None or mode in ("period", "landing"):
         return resolution
     if mode == "up_to_reference":
         if resolution.first_day > reference_day:
@@ -299,11 +410,32 @@ def _apply_calendar_mode(resolution: Resolution, mode: str, reference_day: date)
 def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> Resolution:
     """Resolve one rule output against the anchors (see the module docstring for the grammar)."""
     if match := _DURATION.fullmatch(underspecified):
-        if calendar_mode in ("trailing", "leading"):
+        if calendar_mode == "landing" and context.tense != "future":
+            # "the lowest level in two years" looks back: no day to land on.
+            return Resolution(_duration_value(match["amount"], match["unit"]))
+        if calendar_mode in ("trailing", "leading", "landing"):
             return _counted_interval(match, context, calendar_mode)
         return Resolution(_duration_value(match["amount"], match["unit"]))
-    if match := _RELATIVE.fullmatch(underspecified):
-        resolution = _resolve_relative(match, context)
+    if match := _FOCUS.fullmatch(underspecified):
+        if context.focus is None:
+            return resolve_value(match["fallback"], calendar_mode, context)
+        offset = int(match["count"]) * (-1 if match["sign"] == "-" else 1)
+        try:
+            day = move_day(context.focus.first_day, match["unit"], offset)
+            period = period_containing(day, context.focus.granularity)
+        except (ValueError, OverflowError):
+            return Resolution(_UNKNOWN_VALUE[context.focus.granularity])
+        resolution = _with_suffix(period, None)
+    elif match := _NARRATIVE_YEAR.fullmatch(underspecified):
+        anchor = context.narrative_anchor
+        period = None
+        if anchor is not None and anchor.granularity == "day":
+            period = period_of_value(f"{anchor.first_day.year:04d}{match['rest']}")
+        if period is None:
+            return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
+        resolution = _with_suffix(period, None)
+    elif match := _RELATIVE.fullmatch(underspecified):
+        resolution = _resolve_relative(match, context, landing=calendar_mode == "landing")
     elif match := _CYCLIC.fullmatch(underspecified):
         resolution = _resolve_cyclic(match, context)
     else:

@@ -30,6 +30,7 @@ import yaml
 
 from app.temporal.errors import RulebookError
 from app.temporal.model import TIMEX_TYPES
+from app.temporal.tense import TenseLexicon, split_alternatives
 
 RULES_ROOT = Path(__file__).parent / "rules"
 FLAGS = regex.IGNORECASE | regex.VERSION0
@@ -38,12 +39,22 @@ _TEMPLATE_SLOT = regex.compile(r"\{(?P<group>[a-z_0-9]+)(?::(?P<normalizer>[a-z_
 # Patterns the normalizers use, compiled once (they run for every match).
 _DIGITS = regex.compile(r"\d+")
 _DECIMAL = regex.compile(r"\d+\.\d+")
+_HALF = regex.compile(r"(\d+) 1/2")
+_LATER_PART_OF_DAY = regex.compile(r"\b(?:afternoon|evening|night)\b", regex.IGNORECASE)
 _WORD_SEPARATOR = regex.compile(r"[\s-]+")
 _WHITESPACE = regex.compile(r"\s+")
 _CLOCK = regex.compile(r"(\d{1,2})(?:[:.h](\d\d))?\s*([ap])?")
 _MAX_FRAGMENT_DEPTH = 8
 _WORD_CACHE_SIZE = 200_000
-CALENDAR_MODES = ("period", "up_to_reference", "since_to_reference", "trailing", "leading", "none")
+CALENDAR_MODES = (
+    "period",
+    "up_to_reference",
+    "since_to_reference",
+    "trailing",
+    "leading",
+    "landing",
+    "none",
+)
 
 Normalizer = Callable[[str], str]
 
@@ -62,7 +73,9 @@ class Rule:
     calendar: str
     order: int
     source_pattern: str
-    trigger: int | None  # index into Rulebook.triggers; None = the rule scans the whole text
+    # Indexes into Rulebook.triggers: the rule runs only where a word of each is near; () = the
+    # rule scans the whole text.
+    triggers: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +96,11 @@ class Rulebook:
     language: str
     rules: tuple[Rule, ...]
     modifiers: tuple[Modifier, ...]
-    tense_cues: regex.Pattern[str]  # groups `future` and `past`
-    triggers: tuple[regex.Pattern[str], ...]  # each must match a whole word (see Rule.trigger)
+    tense_cues: regex.Pattern[str]  # groups `future` and `past`: the reference definition
+    tense_lexicon: TenseLexicon  # the same cues, matched word by word (what the engine uses)
+    triggers: tuple[regex.Pattern[str], ...]  # each must match a whole word (see Rule.triggers)
+    # Matches where any modifier does: one search rules out all of them for most expressions.
+    any_modifier: regex.Pattern[str] | None = None
     _word_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
 
     def triggers_of_word(self, word: str) -> tuple[int, ...]:
@@ -122,9 +138,13 @@ def _build_fragments(spec: Mapping[str, Any], tables: Mapping[str, Mapping[str, 
             raise RulebookError(f"fragment {name}: unknown table {definition.get('table')!r}")
         words = [str(key) for key in table]
         if definition.get("case") == "title":
-            spelled = [word[:1].upper() + word[1:] for word in words]
+            spelled = [
+                " ".join(part[:1].upper() + part[1:] for part in word.split(" ")) for word in words
+            ]
             spelled += [word.upper() for word in words]
-            fragments[name] = f"(?-i:{_alternation(spelled)})"
+            # A look-ahead on the first letter lets the engine skip most positions at once.
+            first = "".join(sorted({regex.escape(word[0]) for word in spelled}))
+            fragments[name] = f"(?-i:(?=[{first}]){_alternation(spelled)})"
         else:
             fragments[name] = _alternation(words)
     # Fragments may reference each other; expand until no reference is left (no cycles allowed).
@@ -158,7 +178,12 @@ def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, N
 
     def number(text: str) -> str:
         """Digits ("1,300", "2.5") or number words ("twenty-five", "a", "several" -> X)."""
-        cleaned = text.lower().replace(",", "").strip()
+        cleaned = _WHITESPACE.sub(" ", text.lower().replace(",", "").strip())
+        if cleaned in number_words:  # a phrase of its own: "a couple of", "a few"
+            value = number_words[cleaned]
+            return value if value == "X" else str(int(value))
+        if fraction := _HALF.fullmatch(cleaned):
+            return f"{int(fraction.group(1))}.5"
         if _DIGITS.fullmatch(cleaned):
             return str(int(cleaned))
         if _DECIMAL.fullmatch(cleaned):
@@ -191,7 +216,8 @@ def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, N
         if match is None:
             return "XX:XX"
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
-        if match.group(3) == "p" and hour < 12:
+        afternoon = _LATER_PART_OF_DAY.search(text) is not None  # "8 in the evening"
+        if (match.group(3) == "p" or afternoon) and hour < 12:
             hour += 12
         elif match.group(3) == "a" and hour == 12:
             hour = 0
@@ -276,10 +302,12 @@ def _compile_rule(
     calendar = spec.get("calendar", "period")
     if calendar not in CALENDAR_MODES:
         raise RulebookError(f"rule {name}: unknown calendar mode {calendar!r}")
-    trigger = None
-    if "trigger" in spec:
-        # Identical triggers share one index, so each is looked up only once per word.
-        trigger = triggers.setdefault(_expand(spec["trigger"], fragments, name), len(triggers))
+    sources = spec.get("trigger", [])
+    # Identical triggers share one index, so each is looked up only once per word.
+    rule_triggers = tuple(
+        triggers.setdefault(_expand(source, fragments, name), len(triggers))
+        for source in ([sources] if isinstance(sources, str) else sources)
+    )
     value = _compile_template(str(spec["value"]), name, normalizers, set(pattern.groupindex))
     return Rule(
         name=name,
@@ -292,7 +320,7 @@ def _compile_rule(
         calendar=calendar,
         order=index,
         source_pattern=spec["pattern"],
-        trigger=trigger,
+        triggers=rule_triggers,
     )
 
 
@@ -316,6 +344,26 @@ def _compile_tense_cues(spec: Mapping[str, Any], fragments: Mapping[str, str]) -
     # Future first: "expected to" must win over the past participle "expected".
     source = rf"\b(?:(?P<future>{future})|(?P<past>{past}))\b"
     return _compile_regex(_expand(source, fragments, "tense"), "tense cues")
+
+
+def _compile_tense_lexicon(spec: Mapping[str, Any], fragments: Mapping[str, str]) -> TenseLexicon:
+    words: dict[str, str] = {}
+    word_patterns: list[tuple[regex.Pattern[str], str]] = []
+    phrases: dict[str, list[str]] = {"future": [], "past": []}
+    for tense in ("future", "past"):
+        for cue in spec[tense]:
+            for alternative in split_alternatives(_expand(cue, fragments, "tense")):
+                plain = alternative.replace("['’]", "'")
+                if regex.fullmatch(r"'?[a-z]+", plain):
+                    words.setdefault(plain, tense)  # the future list comes first and wins
+                elif regex.search(r"\s|\\s|\[ |\\u00a0|\\t|\['", alternative):
+                    phrases[tense].append(alternative)
+                else:
+                    word_patterns.append((_compile_regex(alternative, "tense cue"), tense))
+    future = "|".join(f"(?:{p})" for p in phrases["future"]) or "(?!)"
+    past = "|".join(f"(?:{p})" for p in phrases["past"]) or "(?!)"
+    source = rf"(?:(?P<future>{future})|(?P<past>{past}))\b"
+    return TenseLexicon(words, tuple(word_patterns), _compile_regex(source, "tense phrases"))
 
 
 @functools.cache
@@ -344,5 +392,11 @@ def load_rulebook(language: str = "en") -> Rulebook:
     if len(names) != len(set(names)):
         raise RulebookError(f"{language}: duplicate rule names")
     modifiers = tuple(_compile_modifier(spec, fragments) for spec in rule_file["modifiers"])
-    tense_cues = _compile_tense_cues(_read_yaml(folder / "tense.yaml"), fragments)
-    return Rulebook(language, rules, modifiers, tense_cues, triggers)
+    tense_spec = _read_yaml(folder / "tense.yaml")
+    tense_cues = _compile_tense_cues(tense_spec, fragments)
+    tense_lexicon = _compile_tense_lexicon(tense_spec, fragments)
+    any_modifier = _compile_regex(
+        "|".join(f"(?:{modifier.pattern.pattern})" for modifier in modifiers) or "(?!)",
+        "modifiers",
+    )
+    return Rulebook(language, rules, modifiers, tense_cues, tense_lexicon, triggers, any_modifier)

@@ -3,52 +3,143 @@
 The language's tense cues (tense.yaml) are found once per text; for each expression the cue
 nearest to it within its sentence (and at most `_REACH` characters away) wins. This decides
 which August "in August" means and which Friday "on Friday" means; it is deliberately simple.
+
+Cues are found word by word (`TenseLexicon`): one regex with a hundred alternatives tried at
+every position of a text costs seconds per megabyte, a dictionary lookup per word does not. The
+lexicon gives exactly what the plain regex of all cues (`Rulebook.tense_cues`) gives; a test
+checks that.
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import regex
 
 _REACH = 200  # characters looked at on each side of an expression
 _SENTENCE_END = regex.compile(r"[.!?][\"'”’)]*\s|\n\s*\n")
+# A word as the cues see it: a run of word characters, or an apostrophe and one right after a
+# word ("won't" is "won" + "'t", "they'll" is "they" + "'ll"). The standard library's engine is
+# faster for this simple scan.
+_TOKEN = re.compile(r"(?<=\w)['’]\w+|\w+")
+_TOP_LEVEL_BAR = regex.compile(r"\\.|\[(?:\\.|[^\]])*\]|[()|]")
+_CACHE_SIZE = 100_000
+
+
+def split_alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a regex source ("a|b(?:c|d)" -> ["a", "b(?:c|d)"])."""
+    parts, depth, start = [], 0, 0
+    for token in _TOP_LEVEL_BAR.finditer(source):
+        text = token.group()
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif text == "|" and depth == 0:
+            parts.append(source[start : token.start()])
+            start = token.end()
+    parts.append(source[start:])
+    return parts
+
+
+@dataclass(frozen=True, slots=True)
+class TenseLexicon:
+    """The tense cues of a language, split for word-by-word matching.
+
+    `words`: cues that are one plain word; `word_patterns`: one-word cues given as a regex
+    (fully matched against a word); `phrases`: cues of several words (or with an apostrophe
+    inside: "won't"), tried only where a word can begin one (decided once per distinct word
+    with a partial match).
+    """
+
+    words: dict[str, str]
+    word_patterns: tuple[tuple[regex.Pattern[str], str], ...]
+    phrases: regex.Pattern[str]  # groups `future` and `past`, anchored at a word start
+    _cache: dict[str, tuple[bool, str | None]] = field(default_factory=dict, compare=False)
+
+    def _classify(self, word: str) -> tuple[bool, str | None]:
+        lowered = word.lower().replace("’", "'")
+        starts_phrase = self.phrases.fullmatch(lowered, partial=True) is not None
+        tense = self.words.get(lowered)
+        if tense is None:
+            tense = next((t for p, t in self.word_patterns if p.fullmatch(word)), None)
+        return starts_phrase, tense
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, tense) of every cue, in text order, none overlapping."""
+        found: list[tuple[int, int, str]] = []
+        cache = self._cache
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()  # a crude bound; words repeat, so it refills quickly
+        covered = 0  # cues may not overlap: a phrase consumes the words inside it
+        for token in _TOKEN.finditer(text):
+            word = token.group()
+            known = cache.get(word)
+            if known is None:
+                known = cache[word] = self._classify(word)
+            starts_phrase, tense = known
+            if not (starts_phrase or tense):
+                continue
+            start = token.start()
+            if start < covered:
+                continue
+            if starts_phrase:
+                phrase = self.phrases.match(text, start)
+                if phrase is not None:
+                    tense = "future" if phrase.group("future") is not None else "past"
+                    found.append((start, phrase.end(), tense))
+                    covered = phrase.end()
+                    continue
+            if tense is not None:
+                found.append((start, token.end(), tense))
+                covered = token.end()
+        return found
 
 
 @dataclass(frozen=True, slots=True)
 class TenseCues:
-    """Every tense cue of one text, sorted by position (found in one linear pass)."""
+    """Every tense cue and sentence end of one text, sorted by position (one linear pass)."""
 
     starts: list[int]
     ends: list[int]
     tenses: list[str]
+    # Sentence ends: "). " is one, from its first to its last character.
+    boundary_starts: list[int] = field(default_factory=list)
+    boundary_ends: list[int] = field(default_factory=list)
 
     @classmethod
-    def find(cls, text: str, cues: regex.Pattern[str]) -> TenseCues:
+    def find(cls, text: str, lexicon: TenseLexicon) -> TenseCues:
         starts, ends, tenses = [], [], []
-        for cue in cues.finditer(text):
-            starts.append(cue.start())
-            ends.append(cue.end())
-            tenses.append("future" if cue.group("future") else "past")
-        return cls(starts, ends, tenses)
+        for start, end, tense in lexicon.find(text):
+            starts.append(start)
+            ends.append(end)
+            tenses.append(tense)
+        boundary_starts, boundary_ends = [], []
+        for boundary in _SENTENCE_END.finditer(text):
+            boundary_starts.append(boundary.start())
+            boundary_ends.append(boundary.end())
+        return cls(starts, ends, tenses, boundary_starts, boundary_ends)
 
-
-def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max(0, start - _REACH)
-    boundaries = list(_SENTENCE_END.finditer(text, left, start))
-    if boundaries:
-        left = boundaries[-1].end()
-    right = min(len(text), end + _REACH)
-    boundary = _SENTENCE_END.search(text, end, right)
-    if boundary:
-        right = boundary.start() + 1
-    return left, right
+    def sentence_bounds(self, length: int, start: int, end: int) -> tuple[int, int]:
+        """The sentence around `start:end`, at most `_REACH` characters to each side."""
+        left = max(0, start - _REACH)
+        # The last sentence end that lies wholly before the expression...
+        before = bisect.bisect_right(self.boundary_ends, start) - 1
+        if before >= 0 and self.boundary_starts[before] >= left:
+            left = self.boundary_ends[before]
+        # ... and the first that begins after it.
+        right = min(length, end + _REACH)
+        after = bisect.bisect_left(self.boundary_starts, end)
+        if after < len(self.boundary_starts) and self.boundary_ends[after] <= right:
+            right = self.boundary_starts[after] + 1
+        return left, right
 
 
 def sentence_tense(text: str, start: int, end: int, cues: TenseCues) -> str | None:
     """The tense of the cue nearest to `text[start:end]` within its sentence, if any."""
-    left, right = _sentence_bounds(text, start, end)
+    left, right = cues.sentence_bounds(len(text), start, end)
     best: tuple[int, str] | None = None
     # The last cue that ends before the expression, and the first that starts after it.
     before = bisect.bisect_right(cues.ends, start) - 1

@@ -71,3 +71,49 @@ def test_triggers_never_change_what_is_found() -> None:
     for _, example, _, _ in corpus_examples():
         text = example["sentence"]
         assert extract(text, rulebook) == extract(text, rulebook, use_triggers=False)
+
+
+@pytest.mark.parametrize(
+    ("utc_time", "kyiv_day"),
+    [
+        # Kyiv moves from +02:00 to +03:00 at 01:00 UTC on 2025-03-30.
+        (datetime(2025, 3, 29, 21, 59, tzinfo=UTC), date(2025, 3, 29)),
+        (datetime(2025, 3, 29, 22, 0, tzinfo=UTC), date(2025, 3, 30)),
+        (datetime(2025, 3, 30, 20, 59, tzinfo=UTC), date(2025, 3, 30)),
+        (datetime(2025, 3, 30, 21, 0, tzinfo=UTC), date(2025, 3, 31)),
+        # ... and back to +02:00 at 01:00 UTC on 2025-10-26.
+        (datetime(2025, 10, 25, 20, 59, tzinfo=UTC), date(2025, 10, 25)),
+        (datetime(2025, 10, 25, 21, 0, tzinfo=UTC), date(2025, 10, 26)),
+        (datetime(2025, 10, 26, 21, 59, tzinfo=UTC), date(2025, 10, 26)),
+        (datetime(2025, 10, 26, 22, 0, tzinfo=UTC), date(2025, 10, 27)),
+    ],
+)
+def test_kyiv_daylight_saving_edges(utc_time: datetime, kyiv_day: date) -> None:
+    found = resolve(
+        "Drones struck tonight; officials spoke today and yesterday.", utc_time, "Europe/Kyiv"
+    )
+    assert [(e.text, e.date_start) for e in found] == [
+        ("tonight", kyiv_day),
+        ("today", kyiv_day),
+        ("yesterday", kyiv_day - timedelta(days=1)),
+    ]
+
+
+def test_fixed_offset_zone_matches_the_named_zone() -> None:
+    evening = datetime(2025, 3, 12, 21, 30, tzinfo=UTC)
+    by_offset = resolve("It happened today.", evening, "+03:00")
+    by_name = resolve("It happened today.", evening, "Europe/Moscow")
+    assert by_offset[0].date_start == by_name[0].date_start == date(2025, 3, 13)
+
+
+def test_reporting_quarter_is_remembered_across_sentences() -> None:
+    text = (
+        "The exporter posted a third-quarter loss. Sales fell 8% from a year earlier. "
+        "In the year-ago quarter, it had earned $2 million."
+    )
+    found = resolve(text, datetime(2025, 10, 28, 9, 0, tzinfo=UTC))
+    assert [(e.text, e.value) for e in found] == [
+        ("third-quarter", "2025-Q3"),
+        ("a year earlier", "2024-Q3"),
+        ("the year-ago quarter", "2024-Q3"),
+    ]

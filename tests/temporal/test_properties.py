@@ -102,3 +102,51 @@ def test_any_text_resolves_to_wellformed_ordered_expressions(text, reference, zo
 def test_trigger_windows_find_what_a_full_scan_finds(text) -> None:
     rulebook = load_rulebook("en")
     assert extract(text, rulebook) == extract(text, rulebook, use_triggers=False)
+
+
+TENSE_WORDS = st.sampled_from(
+    [
+        "will",
+        "won't",
+        "they'll",
+        "would",
+        "be",
+        "paid",
+        "expected",
+        "to",
+        "is",
+        "was",
+        "had",
+        "been",
+        "scheduled",
+        "said",
+        "hundred",
+        "needed",
+        "Diversified's",
+        "as",
+        "early",
+        "of",
+        "record",
+        "plans",
+        "due",
+        "its",
+        "\n",
+        "  ",
+    ]
+)
+TENSE_TEXTS = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.one_of(TENSE_WORDS, st.text(max_size=4)), max_size=40).map(" ".join),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TENSE_TEXTS)
+def test_tense_lexicon_finds_what_the_cue_regex_finds(text) -> None:
+    """Word-by-word cue matching is an optimisation: it must equal the plain regex of all cues."""
+    rulebook = load_rulebook("en")
+    expected = [
+        (cue.start(), cue.end(), "future" if cue.group("future") is not None else "past")
+        for cue in rulebook.tense_cues.finditer(text)
+    ]
+    assert rulebook.tense_lexicon.find(text) == expected
