@@ -20,6 +20,9 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                value after "|" when the text has named no quarter yet
     anchored   NARR:XXXX-03-05   a year-less day in the narrative anchor's year ("March 3 to 5":
                the 5 of the year "March 3" was resolved to); TENSE-resolved without an anchor
+               NARRPREV:XXXX-WXX-5  NARRNEXT:XXXX-WXX-1   the weekday before / after the
+               narrative anchor's day ("the previous Friday", "the following Monday"); PREV / NEXT
+               from the reference day when the anchor is no day
 
 and of the rule's calendar mode, which says how the interval relates to the reference day:
 `period` (the named period), `up_to_reference` (that period, cut at the reference day:
@@ -67,6 +70,9 @@ _FOCUS = regex.compile(
     r"FOCUS(?P<sign>[+-])(?P<count>\d+)(?P<unit>year|quarter|month)\|(?P<fallback>[^|]+)"
 )
 _NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d)")
+_NARRATIVE_WEEKDAY = regex.compile(
+    rf"NARR(?P<direction>PREV|NEXT):(?P<partial>XXXX-WXX-[1-7]){_SUFFIX}"
+)
 _DURATION = regex.compile(rf"DUR:(?P<amount>\d+(?:\.\d+)?|X)(?P<unit>{_UNITS})")
 _DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
 # How far (days) a tense-chosen occurrence may lie before the nearest one is preferred.
@@ -434,6 +440,14 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
         if period is None:
             return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
         resolution = _with_suffix(period, None)
+    elif match := _NARRATIVE_WEEKDAY.fullmatch(underspecified):
+        anchor = context.narrative_anchor
+        day = context.reference_day
+        if anchor is not None and anchor.granularity in _DAY_OR_FINER:
+            day = anchor.first_day
+        resolution = _resolve_cyclic_cached(
+            match["direction"], match["partial"], match["suffix"], day, None
+        )
     elif match := _RELATIVE.fullmatch(underspecified):
         resolution = _resolve_relative(match, context, landing=calendar_mode == "landing")
     elif match := _CYCLIC.fullmatch(underspecified):

@@ -30,7 +30,7 @@ import yaml
 
 from app.temporal.errors import RulebookError
 from app.temporal.model import TIMEX_TYPES
-from app.temporal.tense import TenseLexicon, split_alternatives
+from app.temporal.tense import DeadlineSignal, TenseLexicon, split_alternatives
 
 RULES_ROOT = Path(__file__).parent / "rules"
 FLAGS = regex.IGNORECASE | regex.VERSION0
@@ -363,7 +363,30 @@ def _compile_tense_lexicon(spec: Mapping[str, Any], fragments: Mapping[str, str]
     future = "|".join(f"(?:{p})" for p in phrases["future"]) or "(?!)"
     past = "|".join(f"(?:{p})" for p in phrases["past"]) or "(?!)"
     source = rf"(?:(?P<future>{future})|(?P<past>{past}))\b"
-    return TenseLexicon(words, tuple(word_patterns), _compile_regex(source, "tense phrases"))
+    deadline = spec.get("deadline") or {}
+    signals = tuple(
+        DeadlineSignal(
+            _compile_regex(
+                _expand(rf"\b(?:{entry['signal']})%reGap$", fragments, "tense"), "deadline signal"
+            ),
+            _compile_regex(_expand(rf"\b(?:{entry['needs']})\b", fragments, "tense"), "deadline")
+            if entry.get("needs")
+            else None,
+        )
+        for entry in deadline.get("signals", ())
+    )
+    unless = deadline.get("unless")
+    return TenseLexicon(
+        words,
+        tuple(word_patterns),
+        _compile_regex(source, "tense phrases"),
+        deadlines=signals,
+        deadline_unless=_compile_regex(
+            _expand(rf"\b(?:{unless})\b", fragments, "tense"), "deadline exception"
+        )
+        if unless
+        else None,
+    )
 
 
 @functools.cache
