@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 from app import migrations
 from app.config import Settings
 from app.main import create_app
+from app.models import metadata
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
@@ -29,7 +30,6 @@ POSTGRES_URL = os.environ.get(
 )
 WRITE_KEY = "test-write-key"
 BACKENDS = ["sqlite", "postgresql"]
-APP_TABLES = ("mentions", "event_entities", "events", "articles")
 
 
 def in_ci() -> bool:
@@ -106,7 +106,8 @@ def database_url(backend, migrated_templates, tmp_path) -> str:
     assert url, "PostgreSQL answered but the test schema could not be migrated"
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(APP_TABLES)} CASCADE"))
+        tables = ", ".join(table.name for table in metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} CASCADE"))
     engine.dispose()
     return url
 

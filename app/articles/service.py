@@ -6,11 +6,13 @@ import hashlib
 import logging
 import time
 import uuid
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.actors import service as actor_service
 from app.articles import repository
 from app.articles.models import Article
 from app.articles.schemas import (
@@ -27,6 +29,8 @@ from app.events import service as event_service
 from app.pagination import decode_cursor, encode_cursor, malformed_cursor
 
 log = logging.getLogger("app.ingest")
+# How often an ingest whose transaction lost a race with another writer is run again.
+WRITE_ATTEMPTS = 3
 
 
 def text_sha256(text: str) -> str:
@@ -61,12 +65,15 @@ def _ingested(session: Session, article: Article, *, created: bool) -> ArticleIn
     )
 
 
-def ingest(session: Session, data: ArticleCreate, *, max_text_bytes: int) -> ArticleIngested:
+def ingest(
+    session: Session, data: ArticleCreate, *, max_text_bytes: int, consolidate: bool = True
+) -> ArticleIngested:
     """Store an article with the events its text supports, or return the one already stored.
 
     Extraction runs before the transaction opens, so the write is short; the article, its events
     and its mentions are committed together or not at all. The unique constraints on url and text
-    hash settle a race between two posts of the same article.
+    hash settle a race between two posts of the same article. With `consolidate` (the default),
+    each dated sentence joins the stored event it tells, if any (`app.events.consolidation`).
     """
     size = len(data.text.encode("utf-8"))
     if size > max_text_bytes:
@@ -81,38 +88,56 @@ def ingest(session: Session, data: ArticleCreate, *, max_text_bytes: int) -> Art
 
     started = time.perf_counter()
     drafts = event_service.drafts_from_text(
-        data.text, published_at=data.published_at, timezone=data.timezone, language=data.language
-    )
-    article = Article(
-        url=data.url,
-        text_sha256=digest,
-        title=data.title,
-        source=data.source,
-        language=data.language,
-        text=data.text,
+        data.text,
         published_at=data.published_at,
         timezone=data.timezone,
+        language=data.language,
+        gazetteer=actor_service.gazetteer_for(session, data.language),
     )
-    try:
-        repository.add_article(session, article)
-        session.flush()
-        event_service.store_drafts(session, article, drafts)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        existing = repository.find_duplicate(session, url=data.url, text_sha256=digest)
-        if existing is None:
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        article = Article(
+            url=data.url,
+            text_sha256=digest,
+            title=data.title,
+            source=data.source,
+            language=data.language,
+            text=data.text,
+            published_at=data.published_at,
+            timezone=data.timezone,
+        )
+        try:
+            repository.add_article(session, article)
+            session.flush()
+            event_service.store_drafts(session, article, drafts, consolidate)
+            session.commit()
+            break
+        except IntegrityError:
+            session.rollback()
+            existing = repository.find_duplicate(session, url=data.url, text_sha256=digest)
+            if existing is not None:
+                return _ingested(session, existing, created=False)
+            # Another writer changed an event this article joins (its entity rows, say) between
+            # our read and our write; the whole transaction is undone, so run it again on the
+            # state that writer left.
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            log.warning("ingest conflicted with a concurrent write; retrying (%d)", attempt)
+        except BaseException:
+            session.rollback()
             raise
-        return _ingested(session, existing, created=False)
-    except BaseException:
-        session.rollback()
-        raise
+    duration_ms = (time.perf_counter() - started) * 1000
+    # One line per new article; app.observability also turns it into the ingest metrics.
     log.info(
         "ingested article %s: %d events in %.1f ms",
         article.id,
         len(drafts),
-        (time.perf_counter() - started) * 1000,
-        extra={"article_id": str(article.id), "events": len(drafts)},
+        duration_ms,
+        extra={
+            "article_id": str(article.id),
+            "events": len(drafts),
+            "rules": dict(Counter(draft.expression.rule for draft in drafts)),
+            "duration_ms": round(duration_ms, 2),
+        },
     )
     return _ingested(session, article, created=True)
 
@@ -155,8 +180,10 @@ def list_articles(session: Session, *, limit: int, cursor: str | None) -> Articl
 
 
 def delete(session: Session, article_id: uuid.UUID) -> None:
-    """Delete the article and its mentions; events it alone backed go with it."""
+    """Delete the article and its mentions; the events they backed are re-derived from the
+    mentions left (their dates may widen), and those left with none go unless a curator made or
+    edited them."""
     article = get_article_or_404(session, article_id)
     event_ids = repository.delete_article(session, article)
-    event_repository.delete_unbacked_events(session, event_ids)
+    event_service.after_mentions_removed(session, event_ids)
     session.commit()

@@ -14,18 +14,25 @@ The rules, in the order `extract_events` applies them:
    ceasefire"), sets ("every week") and vague references are not events.
 
 2. **The date phrase that governs the main clause dates the event.** The extractor marks every
-   token with the scope it sits in, without a parser, from clause openers in `grammar.yaml`:
+   token with the scope it sits in, without a parser, from clause openers in `grammar.yaml`
+   (a capitalised first word opens one too: "When Trump and Putin spoke on 18 March, ..."):
    * *excluding* scopes — relative clauses ("which it had suspended earlier this month") and
      "since"/"until" clauses ("since Ukraine's incursion last August") — describe another event
-     or a reference point; their dates never date this event;
+     or a reference point; their dates never date this event. A "since"/"until" whose object
+     is a bare date ends with it ("first talks since 2022 yesterday"), and a participle clause
+     after a comma (", announced by Putin on 19 April,") excludes too;
    * *weak* scopes — "after", "before", "if", "although", ... — date the event only when the main
      clause has no date of its own, and lower its confidence;
    * the main clause and *neutral* scopes ("when", "while", "as") date it.
-   A scope runs to the next comma, semicolon, colon or dash; a relative clause inside the
-   subject ("The truce that began on Monday collapsed on Tuesday") also ends at its second
-   finite verb. Among the phrases of the best tier, the one nearest the main verb wins (then
+   A reporting "that" ends a weak or neutral scope ("said after the meeting on Monday that he
+   had begun ...": the reported clause is the content). A scope runs to the next comma,
+   semicolon, colon or dash (not a dash inside a word: "Trump–Putin call"); a relative clause
+   inside the subject ("The truce that began on Monday collapsed on Tuesday") also ends at its
+   second finite verb. Among the phrases of the best tier, the one nearest the main verb wins (then
    the earlier one): "said on Wednesday that ..." is dated by "Wednesday", and a leading
-   "Yesterday, ..." dates the clause it opens.
+   "Yesterday, ..." dates the clause it opens. In reported speech the reported clause is the
+   event: a date of its own ("said on Wednesday that troops captured Sudzha on Tuesday") beats
+   the date of the saying, which dates it otherwise.
 
 3. **Narrative continuation (one hop).** A sentence with no date phrase of its own inherits the
    date of the sentence right before it when all of these hold: both are in the same paragraph;
@@ -34,7 +41,9 @@ The rules, in the order `extract_events` applies them:
    ..."); and it names an actor. That is how "The Kremlin released footage of the meeting this
    evening (Wednesday). Gerasimov reported that Russian forces had taken 430 Ukrainian soldiers
    prisoner" dates the prisoners to Wednesday. Inherited events carry the previous sentence's
-   expression and a lower confidence; chains are not followed.
+   expression, a lower confidence and `continues` (the index of the event they continue): the
+   service stores them as another mention of that event, not as an event of their own. Chains
+   are not followed.
 
 4. **Titles are headlines, not sentence prefixes.** The title is the main clause: leading
    adverbials ("Yesterday, after a meeting in Saudi Arabia ..., ") and connectives are dropped,
@@ -57,8 +66,9 @@ The rules, in the order `extract_events` applies them:
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -67,7 +77,7 @@ from typing import TypeVar
 
 import yaml
 
-from app.events.gazetteer import Mention, load_gazetteer
+from app.events.gazetteer import Gazetteer, Mention, load_gazetteer
 from app.events.sentences import split_sentences
 from app.temporal.model import TemporalExpression
 
@@ -94,6 +104,8 @@ MAIN, NEUTRAL, WEAK, EXCLUDING = 0, 1, 2, 3
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,:]\d+)*%?|\w+(?:[-'’]\w+)*|\S")
 _CLAUSE_PUNCTUATION = frozenset({",", ";", ":", "—", "–", "-", "--"})
 _SENTENCE_FINAL = frozenset({".", "!", "?", "…"})
+_DASHES = frozenset({"—", "–", "-"})
+_JOINED_DASH = re.compile(r"(?<=\w) ([-–]) (?=\w)")
 _DOUBLE_QUOTES = frozenset({'"', "“", "”", "«", "»"})
 _OPENING_QUOTES = frozenset({'"', "“", "«", "'", "‘"})
 _NO_SPACE_BEFORE = re.compile(r" ([,.;:!?%)\]’])")
@@ -113,6 +125,9 @@ class EventDraft:
     locations: tuple[str, ...]
     expression: TemporalExpression  # the date phrase that dates this event
     confidence: float  # expression confidence combined with extraction certainty
+    # Index (in the returned list) of the dated event this sentence continues (rule 3), whose
+    # date phrase it carries; None when the sentence is dated by a phrase of its own.
+    continues: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +184,7 @@ class _Token:
     verb: bool = False  # a finite verb candidate
     scope: int = MAIN
     complementizer: bool = False  # a reporting "that", dropped from titles
+    joined: bool = False  # a dash between two words ("Trump–Putin"), not a clause break
 
 
 @cache
@@ -208,6 +224,20 @@ def category_names(language: str = "en") -> tuple[str, ...]:
     return tuple(dict.fromkeys((*categories.names, categories.fallback_said, categories.fallback)))
 
 
+@cache
+def category_quad_classes(language: str = "en") -> dict[str, int]:
+    """Each category's CAMEO quad class: 1 verbal cooperation (CAMEO 01-05), 2 material
+    cooperation (06-09), 3 verbal conflict (10-14), 4 material conflict (15-20)."""
+    with (DATA_DIR / language / "categories.yaml").open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    classes = {}
+    for entry in data["categories"]:
+        root = int(entry["cameo"])
+        classes[entry["name"]] = 1 if root <= 5 else 2 if root <= 9 else 3 if root <= 14 else 4
+    classes.setdefault(data["fallback_said"], 1)
+    return classes
+
+
 def is_qualifying(expression: TemporalExpression) -> bool:
     """True when the expression can date an event on its own (rule 1 of the module docstring)."""
     return (
@@ -219,10 +249,18 @@ def is_qualifying(expression: TemporalExpression) -> bool:
 
 
 def extract_events(
-    text: str, expressions: Sequence[TemporalExpression], *, language: str = "en"
+    text: str,
+    expressions: Sequence[TemporalExpression],
+    *,
+    language: str = "en",
+    gazetteer: Gazetteer | None = None,
 ) -> list[EventDraft]:
-    """The events of `text`, one per dated sentence, in text order."""
-    extractor = _Extractor(text, language)
+    """The events of `text`, one per dated sentence, in text order.
+
+    `gazetteer` defaults to the language's YAML gazetteer; the service passes the one merged with
+    the actors curators added.
+    """
+    extractor = _Extractor(text, language, gazetteer)
     ordered = sorted(expressions, key=lambda expression: expression.start)
     all_mentions = extractor.gazetteer.find(text)
     events: list[EventDraft] = []
@@ -232,6 +270,8 @@ def extract_events(
         mentions = _within(all_mentions, start, end, key=lambda m: m.start)
         result = extractor.sentence(start, end, inside, mentions, previous)
         if result.event is not None:
+            if not result.own_date:
+                result.event = dataclasses.replace(result.event, continues=len(events) - 1)
             events.append(result.event)
         previous = result
     return events
@@ -255,11 +295,12 @@ class _SentenceResult:
 
 
 class _Extractor:
-    def __init__(self, text: str, language: str) -> None:
+    def __init__(self, text: str, language: str, gazetteer: Gazetteer | None = None) -> None:
         self.text = text
         self.grammar = _load_grammar(language)
         self.categories = _load_categories(language)
-        self.gazetteer = load_gazetteer(language)
+        self.gazetteer = gazetteer or load_gazetteer(language)
+        self._sentence_expressions: list[TemporalExpression] = []
 
     # --- one sentence ---------------------------------------------------------------------------
 
@@ -282,6 +323,7 @@ class _Extractor:
         if not tokens:  # most sentences: nothing can date them, so skip the clause analysis
             return _SentenceResult(end, None, False, last_person or inherited_person)
         self._mark_scopes(tokens, expressions)
+        self._sentence_expressions = expressions
         core_start, core_end = self._core(tokens, expressions)
         verb = self._main_verb(tokens, core_start, core_end)
 
@@ -363,6 +405,8 @@ class _Extractor:
                     word.endswith("ed") and len(word) > 4 and word not in ed_non_verbs
                 )
                 append(_Token(word, word, word_start, word_end, None, True, verb))
+            elif word in _DASHES and _between_words(text, word_start, word_end):
+                append(_Token(word, word, word_start, word_end, joined=True))
             else:
                 append(_Token(word, word.lower(), word_start, word_end))
         return tokens
@@ -376,19 +420,27 @@ class _Extractor:
         subject_relative_verbs: int | None = None
         reported_speech = False
         depth = 0
+        # "since 2022 yesterday": a "since"/"until" whose object is a bare date ends with it.
+        restore_after: int | None = None
+        restored_scope = MAIN
         for index, token in enumerate(tokens):
             word = token.lower
             if token.text == "(":
                 depth += 1
             elif token.text == ")":
                 depth = max(0, depth - 1)
-            if depth == 0 and token.text in _CLAUSE_PUNCTUATION:
+            if restore_after is not None and token.start >= restore_after:
+                scope, restore_after = restored_scope, None
+            if depth == 0 and token.text in _CLAUSE_PUNCTUATION and not token.joined:
                 scope = MAIN
+                restore_after = None
                 subject_relative_verbs = None
                 token.scope = MAIN
                 continue
             # A clause opener inside a date phrase is not one ("that week", "since Monday").
-            if token.plain and not _inside_any(token.start, expressions):
+            # A capitalised first word opens a clause too ("When Trump and Putin spoke, ...").
+            opener = token.plain or (index == 0 and token.mention is None)
+            if opener and not _inside_any(token.start, expressions):
                 if word in grammar.relative_words and index > 0:
                     scope = EXCLUDING
                     previous = tokens[index - 1]
@@ -402,10 +454,26 @@ class _Extractor:
                     ):
                         token.complementizer = True
                         reported_speech = True
+                        # "said after the meeting on Monday that ...": the reported clause is
+                        # the main content again, whatever adverbial came between.
+                        if scope in (WEAK, NEUTRAL):
+                            scope = MAIN
                     elif index > 0:
                         scope = EXCLUDING
                         subject_relative_verbs = None if main_verb_seen else 0
                 elif word in grammar.excluding_scopes:
+                    bare_date = _bare_date_end(expressions, tokens, index + 1)
+                    if bare_date is not None and restore_after is None:
+                        restore_after, restored_scope = bare_date, scope
+                    scope = EXCLUDING
+                elif (
+                    index + 1 < len(tokens)
+                    and tokens[index - 1].text == ","
+                    and word.endswith("ed")
+                    and tokens[index + 1].lower == "by"
+                ):
+                    # ", announced by Putin on 19 April,": a participle clause about another
+                    # moment; its date does not date the main clause.
                     scope = EXCLUDING
                 elif word in grammar.weak_scopes:
                     scope = max(scope, WEAK)
@@ -427,9 +495,19 @@ class _Extractor:
     ) -> bool:
         """A "that" after a reporting verb ("said on Wednesday that", "told reporters that")."""
         looked_at = 0
-        for previous in reversed(tokens[max(0, index - 8) : index]):
-            if _inside_any(previous.start, expressions) or previous.text == ",":
+        depth = 0
+        for previous in reversed(tokens[max(0, index - 12) : index]):
+            # A parenthesis between verb and "that" is skipped: "said (in a video address) that".
+            if previous.text == ")":
+                depth += 1
                 continue
+            if previous.text == "(":
+                depth = max(0, depth - 1)
+                continue
+            if depth or _inside_any(previous.start, expressions) or previous.text == ",":
+                continue
+            if previous.scope in (WEAK, NEUTRAL):
+                continue  # "said after the meeting on Monday that"
             if previous.lower in self.grammar.reporting_verbs:
                 return True
             looked_at += 1
@@ -438,10 +516,8 @@ class _Extractor:
         return False
 
     def _scope_at(self, tokens: list[_Token], offset: int) -> int:
-        for token in tokens:
-            if token.end > offset:
-                return token.scope
-        return MAIN
+        index = _token_index(tokens, offset)
+        return tokens[index].scope if index < len(tokens) else MAIN
 
     # --- clause structure -----------------------------------------------------------------------
 
@@ -577,11 +653,46 @@ class _Extractor:
                 continue
             if token.text == "," and self._brackets_date(tokens, index, expression):
                 continue  # "said, on Tuesday, that ...": the commas go with the date phrase
-            if token.text in _CLAUSE_PUNCTUATION or token.scope != MAIN:
+            if token.text in _CLAUSE_PUNCTUATION and not token.joined:
                 return index
+            if token.scope != MAIN:
+                ahead = self._complementizer_ahead(tokens, index, end)
+                if (
+                    ahead is None
+                    or verb is None
+                    or tokens[verb].lower not in self.grammar.reporting_verbs
+                ):
+                    return index
             if token.complementizer and tokens[index - 1].lower in ("and", "or"):
                 return index - 1  # a second reported clause: "said X and that Y"
         return end
+
+    def _saying_dates(
+        self, tokens: list[_Token], verb: int | None, expression: TemporalExpression
+    ) -> list[TemporalExpression]:
+        """Date phrases between a reporting verb and its "that" when the reported clause has
+        its own date: they date the saying, not the event, and stay out of the title."""
+        if verb is None or tokens[verb].lower not in self.grammar.reporting_verbs:
+            return []
+        that = next((i for i in range(verb + 1, len(tokens)) if tokens[i].complementizer), None)
+        if that is None or expression.start < tokens[that].start:
+            return []
+        return [
+            e
+            for e in self._sentence_expressions
+            if tokens[verb].end <= e.start < tokens[that].start
+        ]
+
+    def _complementizer_ahead(self, tokens: list[_Token], index: int, end: int) -> int | None:
+        """The reporting "that" this adverbial leads to, before any clause break ("said after
+        the meeting on Monday that ...")."""
+        for ahead in range(index, end):
+            token = tokens[ahead]
+            if token.complementizer:
+                return ahead
+            if token.scope == MAIN or (token.text in _CLAUSE_PUNCTUATION and not token.joined):
+                return None
+        return None
 
     def _brackets_date(
         self, tokens: list[_Token], comma: int, expression: TemporalExpression
@@ -621,7 +732,14 @@ class _Extractor:
         qualifying: list[TemporalExpression],
         verb: int | None,
     ) -> tuple[TemporalExpression, int] | None:
-        best: tuple[tuple[int, int, int], TemporalExpression, int] | None = None
+        # Reported speech: "X said on Wednesday that troops captured Sudzha on Tuesday" tells the
+        # capture, so a date inside the reported clause beats the date of the saying.
+        reported_from = None
+        if verb is not None and tokens[verb].lower in self.grammar.reporting_verbs:
+            reported_from = next(
+                (i for i in range(verb + 1, len(tokens)) if tokens[i].complementizer), None
+            )
+        best: tuple[tuple[int, int, int, int], TemporalExpression, int] | None = None
         for expression in qualifying:
             index = _token_index(tokens, expression.start)
             scope = tokens[index].scope if index < len(tokens) else MAIN
@@ -629,7 +747,8 @@ class _Extractor:
                 continue
             tier = WEAK if scope == WEAK else MAIN
             distance = abs(index - verb) if verb is not None else index
-            key = (tier, distance, expression.start)
+            saying = 0 if reported_from is not None and index > reported_from else 1
+            key = (tier, saying, distance, expression.start)
             if best is None or key < best[0]:
                 best = (key, expression, tier)
         return None if best is None else (best[1], best[2])
@@ -691,6 +810,7 @@ class _Extractor:
         grammar = self.grammar
         kept: list[_Token] = []
         depth = 0
+        saying = self._saying_dates(tokens, verb, expression)
         for index in range(start, end):
             token = tokens[index]
             if token.text == "(":
@@ -699,6 +819,12 @@ class _Extractor:
                 if token.text == ")":
                     depth -= 1
                 continue
+            if _inside_any(token.start, saying) or (
+                token.lower in grammar.date_prepositions
+                and index + 1 < len(tokens)
+                and any(tokens[index + 1].start == e.start for e in saying)
+            ):
+                continue  # "said on Wednesday that ...": the saying's date, when it dates nothing
             if expression.start <= token.start < expression.end or token.complementizer:
                 continue
             if token.text in _DOUBLE_QUOTES:
@@ -711,6 +837,14 @@ class _Extractor:
                 and tokens[index + 1].start == expression.start
             ):
                 continue
+            if (
+                verb is not None
+                and index > verb
+                and token.scope != MAIN
+                and tokens[verb].lower in grammar.reporting_verbs
+                and self._complementizer_ahead(tokens, index, end) is not None
+            ):
+                continue  # "said after the meeting that ...": the adverbial goes
             if verb is not None and index < verb and token.scope != MAIN:
                 if kept and kept[-1].text == ",":
                     kept.pop()  # "The envoy, who arrived on Monday, met ..." -> "Envoy met"
@@ -802,17 +936,39 @@ def _limit_words(words: list[str], grammar: _Grammar) -> list[str]:
 
 def _render(words: list[str]) -> str:
     title = " ".join(words)
+    title = _JOINED_DASH.sub(r"\1", title)  # "30 - day" -> "30-day"
     title = _NO_SPACE_BEFORE.sub(r"\1", title)
     title = _NO_SPACE_AFTER.sub(r"\1", title)
     return title[:1].upper() + title[1:]
 
 
 def _token_index(tokens: list[_Token], offset: int) -> int:
-    for index, token in enumerate(tokens):
-        if token.end > offset:
-            return index
-    return len(tokens)
+    """The first token ending after `offset`. Tokens are in text order; bisecting keeps a
+    sentence with thousands of date phrases linear-logarithmic instead of quadratic."""
+    return bisect_right(tokens, offset, key=lambda token: token.end)
+
+
+def _between_words(text: str, start: int, end: int) -> bool:
+    return start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
+
+
+def _bare_date_end(
+    expressions: Sequence[TemporalExpression], tokens: list[_Token], index: int
+) -> int | None:
+    """Where the date phrase starting at token `index` ends ("since [2022]"), if one does."""
+    if index >= len(tokens):
+        return None
+    token = tokens[index]
+    found = next((e for e in expressions if e.start == token.start), None)
+    if found is not None:
+        return found.end
+    if len(token.text) == 4 and token.text.isdigit():  # a bare year the engine left out
+        return token.end
+    return None
 
 
 def _inside_any(offset: int, expressions: Sequence[TemporalExpression]) -> bool:
-    return any(e.start <= offset < e.end for e in expressions)
+    """Whether `offset` falls in one of `expressions` (sorted by start, not overlapping, as
+    the engine returns them)."""
+    index = bisect_right(expressions, offset, key=lambda expression: expression.start) - 1
+    return index >= 0 and offset < expressions[index].end

@@ -14,7 +14,14 @@ Matching rules:
 * a word that is both an actor and a location alias (capitals such as "Moscow", "Kyiv",
   "Washington"; countries such as "Ukraine", "Saudi Arabia") is a location right after one of the
   `locative_words` ("talks in Moscow", "arrived in Kyiv", "the summit in Switzerland") and the
-  acting state everywhere else ("Moscow says", "Kyiv backed a proposal").
+  acting state everywhere else ("Moscow says", "Kyiv backed a proposal");
+* names not listed are still found when a title announces them (`person_titles` in actors.yaml:
+  "Foreign Minister Hakan Fidan", "Turkish spokesman Omer Celik"): the capitalised words after
+  the title are a person, short-named by the last word, affiliated with a state named just
+  before the title.
+
+Curators extend the lists through the API (`app/actors`); `Gazetteer.with_actors` merges their
+actors and aliases into the YAML ones.
 """
 
 from __future__ import annotations
@@ -71,7 +78,20 @@ class Gazetteer:
         actors: Iterable[tuple[Actor, Iterable[str]]],
         locations: Iterable[tuple[str, Iterable[str]]],
         locative_words: Iterable[str],
+        person_titles: Iterable[str] = (),
+        not_names: Iterable[str] = (),
     ) -> None:
+        actors = [(actor, tuple(aliases)) for actor, aliases in actors]
+        locations = [(name, tuple(aliases)) for name, aliases in locations]
+        # Kept so that `with_actors` can build a gazetteer with more names on the same base.
+        self._sources = (
+            actors,
+            locations,
+            tuple(locative_words),
+            tuple(person_titles),
+            tuple(not_names),
+        )
+        self._not_names = frozenset(not_names)
         entries: dict[str, _Entry] = {}
         self.actors: dict[str, Actor] = {}
         for actor, aliases in actors:
@@ -93,6 +113,33 @@ class Gazetteer:
         }
         self._locative_words = frozenset(word.lower() for word in locative_words)
         self._pattern = re.compile(r"(?<!\w)" + _trie_pattern(entries) + r"(?!\w)")
+        self._unknown_person = (
+            re.compile(
+                r"(?<!\w)(?:" + _trie_pattern(person_titles) + r")[ ]"
+                r"((?:[A-Z][a-z\w'’-]+[ ]){0,2}[A-Z][a-z][\w'’-]*)(?!\w)"
+            )
+            if person_titles
+            else None
+        )
+
+    def with_actors(self, extra: Iterable[tuple[Actor, Iterable[str]]]) -> Gazetteer:
+        """This gazetteer plus `extra` actors; an extra actor with a known name adds aliases."""
+        actors, locations, locative_words, person_titles, not_names = self._sources
+        by_name = {actor.name: (actor, list(aliases)) for actor, aliases in actors}
+        # Curators' aliases come first, so they win an alias two actors claim.
+        merged: list[tuple[Actor, list[str]]] = []
+        for actor, aliases in extra:
+            known = by_name.pop(actor.name, None)
+            if known is not None:
+                merged.append((known[0], [*aliases, *known[1]]))
+            else:
+                merged.append((actor, list(aliases)))
+        merged.extend(by_name.values())
+        return Gazetteer(merged, locations, locative_words, person_titles, not_names)
+
+    def names(self) -> list[tuple[Actor, tuple[str, ...]]]:
+        """Every actor with its aliases, as loaded."""
+        return list(self._sources[0])
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
         """All actor and location mentions in `text[start:end]`, in order of appearance."""
@@ -109,7 +156,43 @@ class Gazetteer:
             elif entry.actor is not None:
                 actor = entry.actor
                 mentions.append(Mention(match.start(), match.end(), "actor", actor.name, actor))
+        if self._unknown_person is not None:
+            mentions = self._with_unknown_persons(text, start, end, mentions)
         return mentions
+
+    def _with_unknown_persons(
+        self, text: str, start: int, end: int, mentions: list[Mention]
+    ) -> list[Mention]:
+        """Add "<title> <Capitalised Name>" persons the lists do not know (rule-based)."""
+        found = []
+        absorbed: set[int] = set()
+        taken = [(m.start, m.end) for m in mentions]
+        ends = {m.end: index for index, m in enumerate(mentions)}
+        for match in self._unknown_person.finditer(text, start, end):
+            name_start, name_end = match.span(1)
+            if any(s < name_end and name_start < e for s, e in taken):
+                continue
+            name = match.group(1)
+            words = name.split()
+            # A known alias, a month or an institution after the title is not a new person
+            # ("President Trump", "Minister March", "the General Staff").
+            if name in self._entries or any(word in self._not_names for word in words):
+                continue
+            # The mention spans the title, and a state right before it gives the affiliation:
+            # "Turkish spokesman Omer Celik" is one person of Turkey, not Turkey plus a person.
+            mention_start, affiliation = match.start(), None
+            before = ends.get(match.start() - 1)
+            if before is not None and text[match.start() - 1] == " ":
+                state = mentions[before].actor
+                if state is not None and state.kind != "person":
+                    mention_start, affiliation = mentions[before].start, state.name
+                    absorbed.add(before)
+            actor = self.actors.get(name) or Actor(name, "person", words[-1], affiliation)
+            found.append(Mention(mention_start, name_end, "actor", actor.name, actor))
+        if not found:
+            return mentions
+        kept = [m for index, m in enumerate(mentions) if index not in absorbed]
+        return sorted([*kept, *found], key=lambda mention: mention.start)
 
     def _after_locative_word(self, text: str, position: int) -> bool:
         before = text[max(0, position - _LOOKBEHIND_CHARS) : position]
@@ -175,4 +258,12 @@ def load_gazetteer(language: str = "en") -> Gazetteer:
         aliases = _person_aliases(entry) if actor.kind == "person" else entry["aliases"]
         actors.append((actor, aliases))
     locations = [(entry["name"], entry["aliases"]) for entry in location_data["locations"]]
-    return Gazetteer(actors, locations, location_data["locative_words"])
+    with (directory / "actors.yaml").open(encoding="utf-8") as handle:
+        names_data = yaml.safe_load(handle)
+    return Gazetteer(
+        actors,
+        locations,
+        location_data["locative_words"],
+        names_data.get("person_titles", ()),
+        names_data.get("not_names", ()),
+    )

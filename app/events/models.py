@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
@@ -86,6 +86,9 @@ class Mention(SQLModel, table=True):
     mod: str | None = Field(default=None, max_length=16)
     confidence: float
     rule: str = Field(max_length=100)
+    # What extraction said about this sentence (title, category, actors, locations, confidence):
+    # an event's fields are re-derived from its mentions after a join, a split or a deletion.
+    draft: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )

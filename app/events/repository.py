@@ -6,9 +6,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, or_, select, tuple_
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, tuple_, update
 from sqlmodel import Session
 
 from app.articles.models import Article
@@ -125,21 +125,60 @@ def entities_for(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """What an event's source shows of its article (never the text: it can be a megabyte)."""
+
+    id: uuid.UUID
+    url: str | None
+    title: str | None
+    published_at: datetime
+    timezone: str
+
+
 def sources_for(
-    session: Session, event_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[tuple[Mention, Article]]]:
-    """The mentions of many events with their articles, in one query, oldest article first."""
-    found: dict[uuid.UUID, list[tuple[Mention, Article]]] = defaultdict(list)
+    session: Session, event_ids: Sequence[uuid.UUID], *, with_draft: bool = False
+) -> dict[uuid.UUID, list[tuple[Mention, ArticleRef]]]:
+    """The mentions of many events with their articles, in one query, oldest article first.
+
+    `draft` (the JSON extraction record) is read only `with_draft`: showing sources needs none.
+    """
+    found: dict[uuid.UUID, list[tuple[Mention, ArticleRef]]] = defaultdict(list)
     if not event_ids:
         return found
+    # Plain rows, not ORM objects: an event told by hundreds of reports is read on every ingest
+    # that joins it, and rows are several times cheaper to build. They have the Mention's
+    # attributes (`mention.phrase`, `mention.draft`, ...).
+    article_columns = (
+        Article.id.label("source_article_id"),
+        Article.url.label("source_url"),
+        Article.title.label("source_title"),
+        Article.published_at.label("source_published_at"),
+        Article.timezone.label("source_timezone"),
+    )
+    columns = [
+        column
+        for column in Mention.__table__.columns
+        if with_draft or column.name not in ("draft", "created_at")
+    ]
     rows = session.execute(
-        select(Mention, Article)
+        select(*columns, *article_columns)
         .join(Article, Article.id == Mention.article_id)
         .where(Mention.event_id.in_(event_ids))
         .order_by(Mention.event_id, Article.published_at, Mention.phrase_start)
     )
-    for mention, article in rows:
-        found[mention.event_id].append((mention, article))
+    articles: dict[uuid.UUID, ArticleRef] = {}
+    for row in rows:
+        article = articles.get(row.source_article_id)
+        if article is None:
+            article = articles[row.source_article_id] = ArticleRef(
+                row.source_article_id,
+                row.source_url,
+                row.source_title,
+                row.source_published_at,
+                row.source_timezone,
+            )
+        found[row.event_id].append((row, article))
     return found
 
 
@@ -178,6 +217,28 @@ def add_mention(session: Session, mention: Mention) -> None:
     session.add(mention)
 
 
+def insert_events(
+    session: Session,
+    rows: Sequence[dict],
+    names: Sequence[tuple[uuid.UUID, Sequence[str], Sequence[str]]],
+) -> None:
+    """Insert many new events and their actors and locations in two statements."""
+    session.execute(insert(Event), list(rows))
+    entity_rows = [
+        {"event_id": event_id, "kind": kind, "name": name, "position": position}
+        for event_id, actors, locations in names
+        for kind, group in (("actor", actors), ("location", locations))
+        for position, name in enumerate(dict.fromkeys(group))
+    ]
+    if entity_rows:
+        session.execute(insert(EventEntity), entity_rows)
+
+
+def insert_mentions(session: Session, rows: Sequence[dict]) -> None:
+    if rows:
+        session.execute(insert(Mention), list(rows))
+
+
 def delete_event(session: Session, event: Event) -> None:
     # Children first: SQLite honours ON DELETE CASCADE only with its pragma on; do not rely on it.
     session.execute(delete(Mention).where(Mention.event_id == event.id))
@@ -199,3 +260,164 @@ def delete_unbacked_events(session: Session, event_ids: Sequence[uuid.UUID]) -> 
         session.execute(delete(EventEntity).where(EventEntity.event_id.in_(doomed)))
         session.execute(delete(Event).where(and_(Event.id.in_(doomed))))
     return len(doomed)
+
+
+def fingerprint(session: Session, filters: EventFilters) -> tuple:
+    """(event count, latest events.updated_at, mention count, latest mentions.created_at) of the
+    events matching `filters`: two aggregates, no rows loaded.
+
+    Cheap enough to run before every timeline response, so that an unchanged timeline can be
+    answered with 304 without serializing a single event.
+    """
+    from sqlalchemy import func
+    from sqlalchemy.orm import aliased
+
+    conditions = _conditions(filters)
+    events = session.execute(
+        select(func.count(Event.id), func.max(Event.updated_at)).where(*conditions)
+    ).one()
+    # Deleting an article removes mentions from events that survive; their sources change too.
+    # An alias, so that the `q` filter's EXISTS over mentions still correlates on events only.
+    backing = aliased(Mention)
+    mentions = session.execute(
+        select(func.count(backing.id), func.max(backing.created_at))
+        .join(Event, Event.id == backing.event_id)
+        .where(*conditions)
+    ).one()
+    return (*events, *mentions)
+
+
+def candidate_events(
+    session: Session,
+    *,
+    date_start: date,
+    date_end: date,
+    actors: Sequence[str],
+    locations: Sequence[str],
+    window_days: int,
+    limit: int = 50,
+) -> list[Event]:
+    """Events overlapping [date_start, date_end] widened by `window_days` that share an actor
+    or a location with the mention: the only events a mention may join.
+
+    Both parts are indexed: `ix_event_entities_kind_name_event_id` finds the events naming the
+    actors, `ix_events_date_start_id` / `ix_events_date_end` bound the dates. Never a scan.
+    """
+    conditions = [
+        and_(EventEntity.kind == kind, EventEntity.name.in_(list(dict.fromkeys(names))))
+        for kind, names in (("actor", actors), ("location", locations))
+        if names
+    ]
+    if not conditions:
+        return []
+    sharing = select(EventEntity.event_id).where(or_(*conditions))
+    statement = (
+        select(Event)
+        .where(
+            Event.id.in_(sharing),
+            Event.date_start <= date_end + timedelta(days=window_days),
+            Event.date_end >= date_start - timedelta(days=window_days),
+        )
+        .order_by(Event.date_start, Event.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def candidate_events_for_many(
+    session: Session,
+    probes: Sequence[tuple[date, date, Sequence[str], Sequence[str]]],
+    *,
+    window_days: int,
+    limit: int = 1000,
+) -> list[Event]:
+    """`candidate_events` for all the mentions of an article in one query: events in any of
+    the probes' date windows (overlapping windows merged) naming any of their actors or places.
+    The caller checks each probe against each event; this only bounds what is read."""
+    window = timedelta(days=window_days)
+    spans = sorted((start - window, end + window) for start, end, _, _ in probes)
+    merged: list[list[date]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    actors = list(dict.fromkeys(name for probe in probes for name in probe[2]))
+    locations = list(dict.fromkeys(name for probe in probes for name in probe[3]))
+    named = [
+        and_(EventEntity.kind == kind, EventEntity.name.in_(names))
+        for kind, names in (("actor", actors), ("location", locations))
+        if names
+    ]
+    if not named or not merged:
+        return []
+    statement = (
+        select(Event)
+        .where(
+            or_(*(and_(Event.date_start <= end, Event.date_end >= start) for start, end in merged)),
+            Event.id.in_(select(EventEntity.event_id).where(or_(*named))),
+        )
+        .order_by(Event.date_start, Event.id)
+        .limit(limit)
+        # The ingest that reads these events may rewrite them; concurrent ingests touching the
+        # same events queue here (rows locked in one order, so they cannot deadlock) instead of
+        # overwriting each other. SQLite serialises writers anyway and ignores this.
+        .with_for_update(of=Event)
+    )
+    return list(session.scalars(statement))
+
+
+def sentences_for(
+    session: Session, event_ids: Sequence[uuid.UUID], *, per_event: int = 10
+) -> dict[uuid.UUID, list[str]]:
+    """The sentences of the first `per_event` mentions backing each event, in one query."""
+    found: dict[uuid.UUID, list[str]] = defaultdict(list)
+    if not event_ids:
+        return found
+    rank = (
+        func.row_number()
+        .over(partition_by=Mention.event_id, order_by=(Mention.created_at, Mention.id))
+        .label("rank")
+    )
+    ranked = (
+        select(Mention.event_id, Mention.sentence, rank)
+        .where(Mention.event_id.in_(list(event_ids)))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.event_id, ranked.c.sentence).where(ranked.c.rank <= per_event)
+    )
+    for event_id, sentence in rows:
+        found[event_id].append(sentence)
+    return found
+
+
+def mentions_by_id(session: Session, mention_ids: Sequence[uuid.UUID]) -> list[Mention]:
+    if not mention_ids:
+        return []
+    return list(session.scalars(select(Mention).where(Mention.id.in_(list(mention_ids)))))
+
+
+def move_mentions(session: Session, mention_ids: Sequence[uuid.UUID], event_id: uuid.UUID) -> None:
+    session.execute(
+        update(Mention).where(Mention.id.in_(list(mention_ids))).values(event_id=event_id)
+    )
+
+
+def move_event_mentions(
+    session: Session, from_event_ids: Sequence[uuid.UUID], event_id: uuid.UUID
+) -> None:
+    session.execute(
+        update(Mention).where(Mention.event_id.in_(list(from_event_ids))).values(event_id=event_id)
+    )
+
+
+def count_mentions(session: Session, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(Mention.event_id, func.count())
+        .where(Mention.event_id.in_(list(event_ids)))
+        .group_by(Mention.event_id)
+    )
+    return {row[0]: row[1] for row in rows}

@@ -12,7 +12,17 @@ from app.dependencies import SessionDep, WriteKey
 from app.errors import InvalidInput
 from app.events import service
 from app.events.repository import EventFilters
-from app.events.schemas import EventCreate, EventPage, EventPublic, EventStatus, EventUpdate
+from app.events.schemas import (
+    EventCreate,
+    EventDetail,
+    EventMerge,
+    EventPage,
+    EventPublic,
+    EventSplit,
+    EventSplitRequest,
+    EventStatus,
+    EventUpdate,
+)
 from app.openapi import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
@@ -68,9 +78,34 @@ def list_events(
     )
 
 
-@router.get("/{event_id}", response_model=EventPublic, summary="One event with its sources")
-def get_event(event_id: uuid.UUID, session: SessionDep) -> EventPublic:
-    return service.get(session, event_id)
+@router.get(
+    "/{event_id}",
+    response_model=EventDetail,
+    summary="One event with its sources and possible duplicates",
+)
+def get_event(event_id: uuid.UUID, session: SessionDep) -> EventDetail:
+    return service.get_detail(session, event_id)
+
+
+@router.post(
+    "/{event_id}/merge",
+    response_model=EventPublic,
+    dependencies=[WriteKey],
+    summary="Merge other events into this one (their sources move here, they go)",
+)
+def merge_events(event_id: uuid.UUID, body: EventMerge, session: SessionDep) -> EventPublic:
+    return service.merge(session, event_id, body.event_ids)
+
+
+@router.post(
+    "/{event_id}/split",
+    response_model=EventSplit,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[WriteKey],
+    summary="Split mentions off this event into a new event",
+)
+def split_event(event_id: uuid.UUID, body: EventSplitRequest, session: SessionDep) -> EventSplit:
+    return service.split(session, event_id, body.mention_ids)
 
 
 @router.post(

@@ -25,6 +25,17 @@ EventStatus = Literal["extracted", "confirmed", "rejected"]
 EntityName = Field(min_length=1, max_length=200)
 
 
+class MentionBrief(BaseModel):
+    """Another sentence of the same article that backs the event."""
+
+    mention_id: uuid.UUID
+    sentence: str
+    sentence_start: int
+    inherited: bool = Field(
+        description="True when the sentence has no date of its own and continues the dated one."
+    )
+
+
 class EventSource(BaseModel):
     """One article that backs the event, with the date phrase and the sentence it stands in."""
 
@@ -40,6 +51,7 @@ class EventSource(BaseModel):
     timex_type: str
     timex_value: str
     rule: str
+    other_mentions: list[MentionBrief] = Field(default_factory=list)
 
 
 class EventPublic(BaseModel):
@@ -59,6 +71,41 @@ class EventPublic(BaseModel):
     sources: list[EventSource]
     created_at: datetime
     updated_at: datetime
+
+
+class EventBrief(BaseModel):
+    id: uuid.UUID
+    title: str
+    date_start: date
+    date_end: date
+    granularity: str
+    similarity: float = Field(description="0..1: how alike the two events are, dates aside.")
+
+
+class EventDetail(EventPublic):
+    possible_duplicates: list[EventBrief] = Field(
+        default_factory=list,
+        description="Events that look like the same happening but were kept apart (their "
+        "dates contradict, or the match was not sure enough). Merge them with "
+        "POST /v1/events/{id}/merge.",
+    )
+
+
+class EventMerge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+
+
+class EventSplitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mention_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+
+
+class EventSplit(BaseModel):
+    event: EventPublic = Field(description="The event, with the mentions it kept.")
+    new_event: EventPublic = Field(description="The new event, with the mentions split off.")
 
 
 class EventPage(BaseModel):

@@ -166,3 +166,30 @@ def test_concurrent_posts_of_one_article_store_one_row(client, writers):
         assert len(session.exec(select(Article)).all()) == 1
         assert len(session.exec(select(Event)).all()) == 1
         assert len(session.exec(select(Mention)).all()) == 1
+
+
+def test_a_second_report_of_a_happening_joins_its_event(client, auth):
+    first = client.post(
+        "/v1/articles",
+        json={
+            "text": "Russian and Ukrainian delegations met in Istanbul on Friday.",
+            "published_at": "2025-05-16T18:00:00+03:00",
+            "timezone": "Europe/Istanbul",
+        },
+        headers=auth,
+    ).json()
+    second = client.post(
+        "/v1/articles",
+        json={
+            "text": "Russian and Ukrainian negotiators held talks in Istanbul yesterday.",
+            "published_at": "2025-05-17T08:00:00+01:00",
+            "timezone": "Europe/London",
+        },
+        headers=auth,
+    )
+    assert second.status_code == 201, second.text
+    (event,) = second.json()["events"]
+    assert event["id"] == first["events"][0]["id"]
+    assert len(event["sources"]) == 2
+    detail = client.get(f"/v1/articles/{second.json()['id']}").json()
+    assert [m["event_id"] for m in detail["mentions"]] == [event["id"]]

@@ -168,7 +168,7 @@ def test_bad_article_cursor_gets_422(client):
 
 
 def test_failure_while_storing_leaves_no_rows(client, auth, monkeypatch):
-    def explode(session, article, drafts):
+    def explode(session, article, drafts, *_):
         session.flush()
         raise RuntimeError("disk on fire")
 

@@ -125,7 +125,9 @@ def test_curator_creates_edits_and_deletes_an_event(client, auth):
     assert patched.json()["title"] == "Black Sea truce agreed"
     assert patched.json()["actors"] == ["Russia"]
     assert patched.json()["date_end"] == "2025-03-26"
-    assert client.get(f"/v1/events/{event['id']}").json() == patched.json()
+    detail = client.get(f"/v1/events/{event['id']}").json()
+    assert detail.pop("possible_duplicates") == []
+    assert detail == patched.json()
     assert _ids(client.get("/v1/events", params={"actor": "United States"})) == []
     assert client.delete(f"/v1/events/{event['id']}", headers=auth).status_code == 204
     assert client.get(f"/v1/events/{event['id']}").status_code == 404
@@ -147,3 +149,99 @@ def test_deleting_an_extracted_event_keeps_the_article(client, auth):
     event_id = article["events"][0]["id"]
     assert client.delete(f"/v1/events/{event_id}", headers=auth).status_code == 204
     assert client.get(f"/v1/articles/{article['id']}").json()["mentions"] == []
+
+
+# The seed report's timeline as a reader sees it: one row per happening, continuations joined.
+SEED_EVENTS = [
+    (
+        "2024-08-01",
+        "territorial_change",
+        "Ukraine stunned the Russian army",
+        ["Ukraine", "Russia"],
+        [],
+    ),
+    (
+        "2025-03-08",
+        "territorial_change",
+        "Russian troops recaptured five settlements and 259 square kilometres of territory",
+        ["Russia", "Valery Gerasimov"],
+        [],
+    ),
+    (
+        "2025-03-11",
+        "aid",
+        "United States agreed to renew military aid and intelligence sharing with Ukraine",
+        ["United States", "Ukraine"],
+        [],
+    ),
+    (
+        "2025-03-11",
+        "proposal",
+        "Zelensky called on Washington to take harsh measures against Russia",
+        ["Volodymyr Zelensky", "United States", "Russia"],
+        [],
+    ),
+    (
+        "2025-03-11",
+        "talks",
+        "US and Ukrainian delegations issued a joint statement",
+        ["United States", "Ukraine"],
+        ["Saudi Arabia"],
+    ),
+    (
+        "2025-03-12",
+        "rejection",
+        "Zakharova said Moscow would not accept a ceasefire",
+        ["Maria Zakharova", "Russia", "United States"],
+        [],
+    ),
+    (
+        "2025-03-12",
+        "statement",
+        "Syrskyi said his units in the Kursk region were manoeuvring",
+        ["Oleksandr Syrskyi"],
+        ["Kursk region"],
+    ),
+    (
+        "2025-03-12",
+        "talks",
+        "Kremlin released footage of the meeting",
+        ["Russia", "Valery Gerasimov", "Ukraine"],
+        [],
+    ),
+    (
+        "2025-03-12",
+        "threat",
+        "Trump warned he could impose devastating economic measures on Russia",
+        ["Donald Trump", "Russia"],
+        [],
+    ),
+    (
+        "2025-03-12",
+        "visit",
+        "Putin arrived in the Kursk region",
+        ["Vladimir Putin", "Valery Gerasimov"],
+        ["Kursk region"],
+    ),
+]
+
+
+def test_seed_events_carry_titles_actors_locations_and_categories(client):
+    from sqlmodel import Session
+
+    from app.seeding import load_seeds
+
+    settings = client.app.state.settings
+    with Session(client.app.state.engine) as session:
+        load_seeds(session, settings.seeds_dir, max_text_bytes=settings.max_text_bytes)
+    items = client.get("/v1/events", params={"limit": 500}).json()["items"]
+    listed = sorted(
+        (e["date_start"], e["category"], e["title"], e["actors"], e["locations"]) for e in items
+    )
+    assert listed == sorted(SEED_EVENTS)
+    # A dateless sentence that continues a dated one joins its event as another mention.
+    footage = next(e for e in items if e["title"] == "Kremlin released footage of the meeting")
+    (source,) = footage["sources"]
+    (continuation,) = source["other_mentions"]
+    assert continuation["inherited"] and "430 Ukrainian soldiers" in continuation["sentence"]
+    assert "430 Ukrainian soldiers" in footage["description"]

@@ -587,3 +587,131 @@ def test_event_draft_is_frozen():
     (event, *_) = extract_events(SEED_TEXT, seed_expressions())
     with pytest.raises(dataclasses.FrozenInstanceError):
         event.title = "changed"  # type: ignore[misc]
+
+
+# --- clauses, reported speech, continuations, names (with the real temporal engine) -----------
+
+
+def _drafts(text: str, published: str = "2025-05-20T09:00:00+02:00", **kwargs) -> list[EventDraft]:
+    from app.events.service import drafts_from_text
+
+    return drafts_from_text(
+        text, published_at=datetime.fromisoformat(published), timezone="Europe/Berlin", **kwargs
+    )
+
+
+def test_a_bare_date_after_since_does_not_hide_the_clause_date():
+    (event,) = _drafts(
+        "Negotiators from Moscow and Kyiv held their first direct talks since 2022 yesterday "
+        "in Istanbul."
+    )
+    assert event.expression.text == "yesterday"
+    assert event.title == "Negotiators from Moscow and Kyiv held their first direct talks"
+
+
+def test_a_capitalised_subordinate_opener_is_stripped_from_the_title():
+    (event,) = _drafts(
+        "When Trump and Putin spoke on 18 March, the Kremlin agreed only to a pause in attacks.",
+        "2025-03-21T09:00:00+01:00",
+    )
+    assert event.title == "Kremlin agreed only to a pause in attacks"
+    assert event.expression.date_start == D(2025, 3, 18)
+    assert event.category == "ceasefire_declared"
+
+
+def test_reported_speech_after_an_adverbial_keeps_the_reported_event():
+    (event,) = _drafts(
+        "Trump said after the meeting on Monday that he had begun arranging a meeting between "
+        "Putin and Zelensky."
+    )
+    assert event.title == "Trump said he had begun arranging a meeting between Putin and Zelensky"
+    assert event.expression.date_start == D(2025, 5, 19)
+
+
+def test_a_participle_clause_date_does_not_date_the_main_clause():
+    (event,) = _drafts(
+        "Moscow's Easter ceasefire, announced by Putin on 19 April, expired at midnight on "
+        "Sunday without being extended.",
+        "2025-04-22T09:00:00+02:00",
+    )
+    assert event.expression.date_start == D(2025, 4, 20)
+    assert "expired" in event.title
+
+
+def test_a_dash_inside_a_compound_name_is_not_a_clause_break():
+    (event,) = _drafts(
+        "Ukraine endorsed the 30-day ceasefire at the Trump–Zelensky meeting on Monday.",
+    )
+    assert "30-day" in event.title and "Trump" in event.title
+
+
+def test_continuations_point_at_the_event_they_join():
+    events = extract_events(SEED_TEXT, seed_expressions())
+    continuations = {
+        event.title: event.continues for event in events if event.continues is not None
+    }
+    titles = [event.title for event in events]
+    assert continuations == {
+        "Putin met Gerasimov": titles.index("Putin arrived in the Kursk region"),
+        "Gerasimov reported Russian forces had taken 430 Ukrainian soldiers prisoner": titles.index(
+            "Kremlin released footage of the meeting"
+        ),
+    }
+
+
+def test_unknown_persons_after_titles_are_actors_with_their_state():
+    gazetteer = load_gazetteer()
+    found = gazetteer.find("Turkish spokesman Omer Celik said the talks had ended.")
+    (person,) = [m for m in found if m.role == "actor"]
+    assert (person.name, person.actor.short, person.actor.affiliation) == (
+        "Omer Celik",
+        "Celik",
+        "Turkey",
+    )
+    assert [m.name for m in gazetteer.find("President Trump met Minister March.")] == [
+        "Donald Trump"
+    ]
+    assert [m.name for m in gazetteer.find("Russia's General Staff said so.")] == ["Russia"]
+
+
+def test_a_merged_gazetteer_knows_curators_names():
+    from app.events.gazetteer import Actor
+
+    base = load_gazetteer()
+    merged = base.with_actors(
+        [
+            (Actor("Umar Khalidov", "person", "Khalidov", "Russia"), ["Umar Khalidov", "Khalidov"]),
+            (Actor("Volodymyr Zelensky", "person", "Zelensky", "Ukraine"), ["Ze"]),
+        ]
+    )
+    names = [m.name for m in merged.find("Khalidov met Ze in Istanbul.")]
+    assert names == ["Umar Khalidov", "Volodymyr Zelensky", "Istanbul"]
+    assert [m.name for m in merged.find("Zelenskyy spoke.")] == ["Volodymyr Zelensky"]
+    assert base.find("Khalidov met Ze.") == []
+    (event,) = _drafts("Khalidov met Ze in Istanbul today.", gazetteer=merged)
+    assert event.title == "Khalidov met Zelensky in Istanbul"
+
+
+def test_reported_speech_carries_the_date_of_the_saying_unless_it_has_its_own():
+    published = "2025-03-12T20:00:00+02:00"
+    (saying,) = _drafts(
+        "Gerasimov said this evening that the army had taken 430 soldiers prisoner.", published
+    )
+    assert saying.expression.date_start == D(2025, 3, 12)
+    assert saying.title == "Gerasimov said the army had taken 430 soldiers prisoner"
+    assert saying.category == "prisoners"
+    (own,) = _drafts(
+        "Gerasimov said on Wednesday that Russian troops captured Sudzha on Tuesday.", published
+    )
+    assert own.expression.date_start == D(2025, 3, 11)
+    assert own.title == "Gerasimov said Russian troops captured Sudzha"
+
+
+def test_a_parenthesis_between_the_verb_and_that_keeps_reported_speech():
+    (event,) = _drafts(
+        "KYIV, March 12 (Reuters) - Zelensky said (in a video address) that Kyiv backed the U.S. "
+        "proposal on Tuesday.",
+        "2025-03-12T20:00:00+02:00",
+    )
+    assert event.expression.text == "Tuesday"
+    assert event.title == "Zelensky said Kyiv backed the U.S. proposal"
