@@ -11,7 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     PORT=8000 \
     DATABASE_URL=sqlite:////data/timeline.db \
-    TIMELINE_SEEDS_DIR=/srv/seeds
+    TIMELINE_SEEDS_DIR=/srv/seeds \
+    TIMELINE_LOG_FORMAT=json
 RUN groupadd --system --gid 10001 timeline \
     && useradd --system --uid 10001 --gid timeline --home-dir /srv --no-create-home timeline \
     && mkdir -p /data \

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("app.errors")
@@ -60,8 +61,21 @@ class PayloadTooLarge(AppError):
     status, slug, title = 413, "payload-too-large", "Payload too large"
 
 
+class RateLimited(AppError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 class ServiceUnavailable(AppError):
     status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+# How long a client should wait before retrying when the database is busy or unreachable.
+BUSY_RETRY_AFTER_SECONDS = 1
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+_BUSY_MARKERS = ("database is locked", "database is busy", "database table is locked")
 
 
 def problem(
@@ -125,25 +139,120 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
     return problem(status, phrase, detail, headers=getattr(exc, "headers", None))
 
 
+def request_id_of(request: Request) -> str:
+    """The id RequestIdMiddleware gave this request (or '-' outside it)."""
+    return request.scope.get("state", {}).get("request_id") or "-"
+
+
+def internal_error(request_id: str) -> JSONResponse:
+    """The 500 every unexpected failure gets: no traceback, no message, only the request id."""
+    return problem(
+        500,
+        "Internal server error",
+        "The server failed to handle this request; it has been logged. "
+        f"Quote request id {request_id} when reporting it.",
+        slug="internal-error",
+    )
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (its busy timeout ran out) or a PostgreSQL deadlock or
+    serialization failure: the request was fine and can be retried."""
+    message = str(getattr(exc, "orig", exc)).lower()
+    if any(marker in message for marker in _BUSY_MARKERS):
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return sqlstate in {"40001", "40P01", "55P03"}
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """A unique-constraint violation (PostgreSQL 23505, SQLite "UNIQUE constraint failed")."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
+
+
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    """Busy or unreachable database: 503 with Retry-After, never a 500."""
+    request_id = request_id_of(request)
+    if is_write_conflict(exc):
+        # A unique constraint tripped by a concurrent write the service did not settle itself:
+        # retrying sees the other write. Logged in full, since it may also point at a bug.
+        log.warning(
+            "write conflict on %s %s",
+            request.method,
+            request.url.path,
+            exc_info=exc,
+            extra={"request_id": request_id},
+        )
+        return problem(
+            503,
+            "Write conflict",
+            "Another request wrote the same rows at the same time; nothing was stored. Retry "
+            f"after {BUSY_RETRY_AFTER_SECONDS} second(s).",
+            slug="write-conflict",
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+        )
+    if is_database_busy(exc):
+        log.warning(
+            "database busy on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(getattr(exc, "orig", exc)).__name__,
+            extra={"request_id": request_id},
+        )
+        return problem(
+            503,
+            "Database busy",
+            "The database is busy with other writes. Nothing was stored; retry after "
+            f"{BUSY_RETRY_AFTER_SECONDS} second(s).",
+            slug="database-busy",
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+        )
+    if not (isinstance(exc, OperationalError) and _is_unavailable(exc)):
+        return await _unexpected_error(request, exc)
+    log.error(
+        "database unavailable on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"request_id": request_id},
+    )
+    return problem(
+        503,
+        "Database unavailable",
+        "The database did not answer or is not migrated; nothing was stored. Retry after "
+        f"{UNAVAILABLE_RETRY_AFTER_SECONDS} seconds; operators: see /readyz.",
+        slug="database-unavailable",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+    )
+
+
+def _is_unavailable(exc: OperationalError) -> bool:
+    # SQLite reports a missing file, table or disk without a SQLSTATE; psycopg gives lost
+    # connections class 08, shutdowns 57, exhausted resources 53 and system errors 58. Any other
+    # SQLSTATE is a problem with the statement itself: a bug, so a logged 500.
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "53", "57", "58"))
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    request_id = request.headers.get("x-request-id", "-")
+    request_id = request_id_of(request)
     log.error(
         "unhandled error on %s %s (request id %s)",
         request.method,
         request.url.path,
         request_id,
         exc_info=exc,
+        extra={"request_id": request_id},
     )
-    return problem(
-        500,
-        "Internal server error",
-        "The server failed to handle this request; it has been logged. "
-        f"Quote request id {request_id} when reporting it.",
-    )
+    return internal_error(request_id)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

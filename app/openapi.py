@@ -32,8 +32,11 @@ def _problem(description: str) -> dict[str, Any]:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem("Malformed request body"),
-    401: _problem("Missing or invalid API key (writes only)"),
+    401: _problem("Missing or invalid API key (writes; reads too with TIMELINE_PUBLIC_READ=false)"),
     404: _problem("Not found"),
     413: _problem("Payload too large"),
     422: _problem("Invalid input"),
+    429: _problem("Too many writes from this client; see the Retry-After header"),
+    500: _problem("Unexpected failure; the body quotes the request id, the log has the rest"),
+    503: _problem("Database busy or unavailable; see the Retry-After header"),
 }

@@ -54,3 +54,18 @@ def test_compose_file_runs_the_api_beside_postgres():
     assert api["depends_on"]["db"]["condition"] == "service_healthy"
     assert db["image"].startswith("postgres:")
     assert "healthcheck" in db
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from app.config import Settings
+
+    readme = (REPO / "README.md").read_text()
+    for name, field in Settings.model_fields.items():
+        variable = field.validation_alias.choices[0] if field.validation_alias else name.upper()
+        assert f"`{variable}`" in readme, f"{variable} ({name}) is not in README's table"
+
+
+def test_prometheus_client_is_a_runtime_dependency():
+    pyproject = (REPO / "pyproject.toml").read_text()
+    runtime = pyproject.split("[project.optional-dependencies]")[0]
+    assert "prometheus-client" in runtime and "schemathesis" not in runtime
