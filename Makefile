@@ -18,6 +18,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the package with its dev tools
 
+# The timeline page's browser library (vis-timeline), exactly as web/package-lock.json pins it.
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci
+	touch $(WEB_STAMP)
+
+install: $(WEB_STAMP)
+
 run: install ## Migrate, load the seeds and serve on http://127.0.0.1:8000 (SQLite by default)
 	$(BIN)/timeline migrate
 	$(BIN)/timeline seed

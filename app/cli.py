@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import secrets
 import sys
@@ -242,24 +241,14 @@ def resolve_command(
     sys.stdout.write("\n")
 
 
-EXPORT_COLUMNS = (
-    "id",
-    "title",
-    "date_start",
-    "date_end",
-    "granularity",
-    "category",
-    "actors",
-    "locations",
-    "confidence",
-    "status",
-    "sources",
-)
-
-
 @cli.command()
 def export(
-    format_: Annotated[str, typer.Option("--format", help="ndjson, json or csv.")] = "ndjson",
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format", help="json, timelinejs, vis, csv, ndjson or ics: those of GET /v1/timeline."
+        ),
+    ] = "ndjson",
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
     output: Annotated[
@@ -267,12 +256,16 @@ def export(
     ] = None,
 ) -> None:
     """Export stored events, page by page (never the whole table in memory)."""
-    from app.events import service as event_service
+    from app.errors import InvalidInput
     from app.events.repository import EventFilters
+    from app.timeline import service as timeline_service
+    from app.timeline.formats import TimelineContext
 
-    if format_ not in {"ndjson", "json", "csv"}:
-        err.print("[red]--format must be ndjson, json or csv[/red]")
-        raise typer.Exit(2)
+    try:
+        spec = timeline_service.choose_format(format_, None)
+    except InvalidInput as exc:
+        err.print(f"--format: {exc.detail}", style="red", markup=False)
+        raise typer.Exit(2) from exc
     try:
         filters = EventFilters(
             date_from=date.fromisoformat(date_from) if date_from else None,
@@ -282,45 +275,21 @@ def export(
         err.print(f"[red]--from/--to must be YYYY-MM-DD: {exc}[/red]")
         raise typer.Exit(2) from exc
     settings = get_settings()
-    stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-    writer = csv.writer(stream) if format_ == "csv" else None
-    if writer:
-        writer.writerow(EXPORT_COLUMNS)
-    first = True
-    if format_ == "json":
-        stream.write("[")
-    with _session(settings) as session:
-        cursor = None
-        while True:
-            page = event_service.list_events(
-                session, filters=filters, limit=500, cursor=cursor, descending=False
+    # The same writers as GET /v1/timeline: one implementation per format.
+    stream = output.open("wb") if output else sys.stdout.buffer
+    try:
+        with _session(settings) as session:
+            _, count = timeline_service.entity_tag(session, filters, spec)
+            context = TimelineContext(
+                count=count, filters=timeline_service.describe_filters(filters)
             )
-            for event in page.items:
-                data = event.model_dump(mode="json")
-                if writer:
-                    writer.writerow(
-                        [
-                            *(data[column] for column in EXPORT_COLUMNS[:6]),
-                            "; ".join(data["actors"]),
-                            "; ".join(data["locations"]),
-                            data["confidence"],
-                            data["status"],
-                            "; ".join(s["url"] or s["article_id"] for s in data["sources"]),
-                        ]
-                    )
-                elif format_ == "json":
-                    stream.write(("" if first else ",\n") + json.dumps(data, ensure_ascii=False))
-                else:
-                    stream.write(json.dumps(data, ensure_ascii=False) + "\n")
-                first = False
-            session.expunge_all()
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-    if format_ == "json":
-        stream.write("]\n")
-    if output:
-        stream.close()
+            for chunk in spec.write(timeline_service.iter_events(session, filters), context):
+                stream.write(chunk)
+    finally:
+        if output:
+            stream.close()
+        else:
+            stream.flush()
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,53 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TIMELINE_SEEDS_DIR", "seeds_dir"),
         description="Folder `timeline seed` loads (articles.json and the texts it names).",
     )
+    cors_origins: str = Field(
+        default="",
+        validation_alias=AliasChoices("TIMELINE_CORS_ORIGINS", "cors_origins"),
+        description="Comma-separated origins whose browser pages may read the API (CORS, reads "
+        "only). Empty: no CORS headers.",
+    )
+
+    # --- security and operations (SECURITY.md) ---
+    read_api_keys: str = Field(
+        default="",
+        validation_alias=AliasChoices("TIMELINE_READ_API_KEYS", "read_api_keys"),
+        description="Comma-separated bearer keys that may read (not write) when "
+        "TIMELINE_PUBLIC_READ=false. Write keys can always read.",
+    )
+    public_read: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("TIMELINE_PUBLIC_READ", "public_read"),
+        description="true: reads are open. false: every /v1 endpoint needs a key (a read or a "
+        "write key); /healthz, /readyz, /metrics, the docs and the page stay open.",
+    )
+    max_request_bytes: int | None = Field(
+        default=None,
+        ge=1024,
+        validation_alias=AliasChoices("TIMELINE_MAX_BODY_BYTES", "max_request_bytes"),
+        description="Largest request body in bytes; larger gets 413 before parsing. Default: "
+        "2 x TIMELINE_MAX_TEXT_BYTES + 64 KiB, so a text at its limit fits even JSON-escaped.",
+    )
+    write_rate_per_minute: int = Field(
+        default=120,
+        ge=0,
+        validation_alias=AliasChoices("TIMELINE_WRITE_RATE_PER_MINUTE", "write_rate_per_minute"),
+        description="Writes each client (API key, else IP address) may make per minute, per "
+        "server process; beyond it 429 with Retry-After. 0 turns the limit off.",
+    )
+    write_burst: int | None = Field(
+        default=None,
+        ge=1,
+        validation_alias=AliasChoices("TIMELINE_WRITE_BURST", "write_burst"),
+        description="Writes a client may make at once before the rate applies. Default: "
+        "TIMELINE_WRITE_RATE_PER_MINUTE.",
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        validation_alias=AliasChoices("TIMELINE_LOG_FORMAT", "log_format"),
+        description="json: one JSON object per line on stderr; text: human-readable; auto: "
+        "text on a terminal, json otherwise.",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -66,11 +114,23 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return tuple(origin.strip() for origin in self.cors_origins.split(",") if origin.strip())
+
+    @property
     def write_keys(self) -> tuple[str, ...]:
         return tuple(key.strip() for key in self.api_keys.split(",") if key.strip())
 
     @property
+    def read_keys(self) -> tuple[str, ...]:
+        """Keys that may read when reads are not public: read-only keys and write keys."""
+        extra = tuple(key.strip() for key in self.read_api_keys.split(",") if key.strip())
+        return self.write_keys + extra
+
+    @property
     def max_body_bytes(self) -> int:
+        if self.max_request_bytes is not None:
+            return self.max_request_bytes
         # Room for the JSON envelope and escaping around the largest allowed text.
         return self.max_text_bytes * 2 + 64 * 1024
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -10,15 +9,23 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from app import __version__, migrations
+from app.actors.router import router as actors_router
 from app.articles.router import router as articles_router
 from app.config import Settings, get_settings
 from app.db import create_db_engine
+from app.dependencies import ReadKey
 from app.errors import install_error_handlers
 from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from app.observability import configure_logging, metrics_endpoint
+from app.ratelimit import TokenBucketLimiter
 from app.resolving.router import router as resolve_router
 from app.temporal import resolve
+from app.timeline.cors import install_cors
+from app.timeline.page import mount_page_assets
+from app.timeline.page import router as page_router
+from app.timeline.router import router as timeline_router
 
 DESCRIPTION = """
 Turns news reports about ceasefire negotiations into a dated, queryable timeline.
@@ -36,7 +43,7 @@ def _warm_up() -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logging.getLogger("app").setLevel(settings.log_level.upper())
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,9 +60,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = create_db_engine(settings.database_url)
     app.state.migration_head = migrations.head_revision()
+    app.state.write_limiter = TokenBucketLimiter(
+        settings.write_rate_per_minute, settings.write_burst
+    )
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
-    for router in (health_router, articles_router, events_router, resolve_router):
-        app.include_router(router)
+    app.include_router(health_router)
+    app.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
+    # ReadKey lets everything through unless TIMELINE_PUBLIC_READ=false.
+    for router in (articles_router, events_router, resolve_router):
+        app.include_router(router, dependencies=[ReadKey])
+    app.include_router(actors_router, dependencies=[ReadKey])
+    app.include_router(timeline_router, dependencies=[ReadKey])
+    app.include_router(page_router)
+    mount_page_assets(app)
+    install_cors(app, settings)
     return app

@@ -1,0 +1,121 @@
+"""Timeline use cases: choose the format, fingerprint the matching events, stream them page by page.
+
+Events are read in keyset pages of `PAGE_SIZE` and released after each page, so an export of any
+size holds one page in memory. The ETag comes from two aggregates over the matching events (see
+`app.events.repository.fingerprint`), never from the body, so a 304 costs no serialization.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import fields
+
+import orjson
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app import __version__
+from app.errors import InvalidInput
+from app.events import repository
+from app.events.repository import EventFilters
+from app.events.schemas import EventPublic
+from app.events.service import to_public
+from app.timeline.formats import (
+    FORMATS,
+    FormatSpec,
+    TimelineContext,
+    TimelineFormat,
+    format_from_accept,
+)
+
+PAGE_SIZE = 500
+FILE_STEM = "ceasefire-timeline"
+# Bump when a writer's output changes, so that clients holding an old ETag get the new bytes.
+OUTPUT_REVISION = 1
+# EventFilters field → the query parameter a client wrote.
+QUERY_NAMES = {"date_from": "from", "date_to": "to"}
+
+
+def choose_format(format_name: str | None, accept: str | None) -> FormatSpec:
+    """`format=` when given (it wins over Accept), else what Accept prefers, else JSON."""
+    if format_name is None:
+        return FORMATS[format_from_accept(accept)]
+    try:
+        return FORMATS[TimelineFormat(format_name.strip().lower())]
+    except ValueError:
+        names = ", ".join(FORMATS)
+        raise InvalidInput(
+            f"Unknown format {format_name[:40]!r}. Use one of: {names} (or leave format out and "
+            "send Accept: text/csv, application/x-ndjson or text/calendar).",
+            errors=[{"loc": ["query", "format"], "msg": f"must be one of {names}"}],
+        ) from None
+
+
+def describe_filters(filters: EventFilters) -> dict[str, str]:
+    """The filters in force, by query parameter name, for documents that echo their query."""
+    described = {}
+    for field in fields(filters):
+        value = getattr(filters, field.name)
+        if value is not None:
+            described[QUERY_NAMES.get(field.name, field.name)] = str(value)
+    return described
+
+
+def entity_tag(session: Session, filters: EventFilters, spec: FormatSpec) -> tuple[str, int]:
+    """(ETag, number of matching events) for this format of the matching events."""
+    event_count, events_updated_at, mention_count, mentions_created_at = repository.fingerprint(
+        session, filters
+    )
+    key = [
+        __version__,
+        OUTPUT_REVISION,
+        spec.name,
+        describe_filters(filters),
+        event_count,
+        events_updated_at.isoformat() if events_updated_at else None,
+        mention_count,
+        mentions_created_at.isoformat() if mentions_created_at else None,
+    ]
+    digest = hashlib.sha256(orjson.dumps(key)).hexdigest()[:32]
+    return f'"{digest}"', event_count
+
+
+def matches_entity_tag(if_none_match: str | None, tag: str) -> bool:
+    """RFC 9110 If-None-Match: weak comparison against a list of tags, or `*`."""
+    if not if_none_match:
+        return False
+    offered = [candidate.strip() for candidate in if_none_match.split(",")]
+    return "*" in offered or tag in (candidate.removeprefix("W/") for candidate in offered)
+
+
+def download_filename(filters: EventFilters, spec: FormatSpec) -> str:
+    bounds = [day.isoformat() for day in (filters.date_from, filters.date_to) if day is not None]
+    return "_".join([FILE_STEM, *bounds]) + "." + spec.extension
+
+
+def iter_events(
+    session: Session, filters: EventFilters, *, page_size: int | None = None
+) -> Iterator[EventPublic]:
+    """Every matching event in (date_start, id) order, read one keyset page at a time."""
+    page_size = page_size or PAGE_SIZE
+    after = None
+    while True:
+        rows = repository.list_events(session, filters=filters, limit=page_size, after=after)
+        if not rows:
+            return
+        after = (rows[-1].date_start, rows[-1].id)
+        yield from to_public(session, rows)
+        if len(rows) < page_size:
+            return
+        # Forget the page's rows: the identity map would otherwise keep every event read.
+        session.expunge_all()
+
+
+def stream(
+    engine: Engine, filters: EventFilters, spec: FormatSpec, context: TimelineContext
+) -> Iterator[bytes]:
+    """The document's bytes, chunk by chunk, from a session that lives as long as the stream."""
+    # Not the request's session: the response body is sent after the route has returned.
+    with Session(engine, expire_on_commit=False) as session:
+        yield from spec.write(iter_events(session, filters), context)
