@@ -5,6 +5,14 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 RUN pip install --no-cache-dir --prefix=/install .
 
+# The timeline page's browser library, exactly as web/package-lock.json pins it.
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json web/.npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY web/index.html ./
+COPY web/assets ./assets
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -22,6 +30,7 @@ WORKDIR /srv
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY seeds ./seeds
+COPY --from=web /web ./web
 USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 8000

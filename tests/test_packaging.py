@@ -39,7 +39,7 @@ def test_dockerfile_copies_what_the_service_needs_at_run_time():
     copied = " ".join(
         line for line in (REPO / "Dockerfile").read_text().splitlines() if line.startswith("COPY")
     )
-    for needed in ("app", "migrations", "alembic.ini", "seeds", "pyproject.toml"):
+    for needed in ("app", "migrations", "alembic.ini", "seeds", "pyproject.toml", "web"):
         assert needed in copied, needed
     ignored = (REPO / ".dockerignore").read_text().split()
     for kept_out in (".git", ".venv", "tests", "data"):

@@ -14,7 +14,14 @@ from starlette.staticfiles import StaticFiles
 
 from app.errors import NotFound
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+
+def _web_dir() -> Path:
+    """web/ beside the package in a checkout, or in the working directory (the Docker image)."""
+    candidates = (Path(__file__).resolve().parents[2] / "web", Path.cwd() / "web")
+    return next((path for path in candidates if (path / "index.html").is_file()), candidates[0])
+
+
+WEB_DIR = _web_dir()
 ASSETS_DIR = WEB_DIR / "assets"
 VENDOR_FILES = {
     "vis-timeline.js": (
