@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -65,7 +65,7 @@ def live_server(settings) -> Iterator[str]:
 
 def _article(writer: int, number: int) -> dict:
     """A short report. Each writer reports on days of its own, so that writers store different
-    events (two writers joining one stored event is a separate, known race: see SECURITY.md)."""
+    events (writers joining one stored event: see the shared-happening test below)."""
     rng = random.Random(writer * 1000 + number)
     published = datetime(2025, 3, 1, 12, tzinfo=UTC) + timedelta(
         days=40 * writer + rng.randrange(10)
@@ -140,7 +140,24 @@ def test_concurrent_writers_on_sqlite_get_503_with_retry_after_never_500(
     assert _count(database_url, Article) == statuses.count(201)
 
 
-def _write_concurrently(database_url: str, writers: int, articles: int) -> None:
+def _same_happening(writer: int, number: int) -> dict:
+    """Reports that all tell one happening, so concurrent writers join the same stored event."""
+    # Each report names another mediator, so the stored event's actor rows change under
+    # concurrent writers: the case that needs the event locked.
+    mediators = ["Turkey", "Qatar", "Egypt", "the United States", "Saudi Arabia", "Israel"]
+    return {
+        "text": "Yesterday, Russia and Ukraine held talks in Istanbul on a prisoner exchange "
+        f"mediated by {mediators[(writer + number) % len(mediators)]} "
+        f"(writer {writer}, report {number}).",
+        "published_at": "2025-05-17T12:00:00+00:00",
+        "timezone": "UTC",
+        "url": f"https://example.org/shared/w{writer}/{number}",
+    }
+
+
+def _write_concurrently(
+    database_url: str, writers: int, articles: int, make_article=_article
+) -> None:
     """Ingest through the service from `writers` threads, each with its own session."""
     engine = create_db_engine(database_url)
     stored: dict[str, set[str]] = {}
@@ -149,7 +166,7 @@ def _write_concurrently(database_url: str, writers: int, articles: int) -> None:
     def writer(number: int) -> None:
         with Session(engine, expire_on_commit=False) as session:
             for i in range(articles):
-                data = ArticleCreate.model_validate(_article(number, i))
+                data = ArticleCreate.model_validate(make_article(number, i))
                 result = article_service.ingest(session, data, max_text_bytes=1 << 20)
                 assert result.created
                 with lock:
@@ -191,3 +208,17 @@ def test_eight_writers_store_800_articles_without_loss_or_deadlock(database_url,
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers (see the 503 test); this is PostgreSQL's")
     _write_concurrently(database_url, 8, 100)
+
+
+def test_writers_joining_one_event_neither_fail_nor_lose_mentions(database_url, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers (see the 503 test); this is PostgreSQL's")
+    _write_concurrently(database_url, 8, 25, make_article=_same_happening)
+    engine = create_db_engine(database_url)
+    try:
+        with Session(engine) as session:
+            assert session.scalar(select(func.count()).select_from(Mention)) == 200
+            days = set(session.execute(select(Event.date_start, Event.date_end)))
+            assert days == {(date(2025, 5, 16), date(2025, 5, 16))}
+    finally:
+        engine.dispose()
