@@ -89,6 +89,8 @@ def _filter(page, date_from: str, date_to: str) -> None:
     page.fill("#filter-from", date_from)
     page.fill("#filter-to", date_to)
     page.click("#apply")
+    # The click starts a request; wait until the page has drawn its answer, not the old list.
+    page.wait_for_selector("body[data-loading='false']")
 
 
 def _screenshot(page, name: str) -> Path:
@@ -156,6 +158,7 @@ def test_category_and_text_filters(page, server):
     _open(page, server)
     page.select_option("#filter-category", "talks")
     page.click("#apply")
+    page.wait_for_selector("body[data-loading='false']")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.entry-category')]"
         ".every(node => node.textContent === 'talks')"
@@ -168,6 +171,7 @@ def test_category_and_text_filters(page, server):
     page.select_option("#filter-category", "")
     page.fill("#filter-q", "Gerasimov")
     page.click("#apply")
+    page.wait_for_selector("body[data-loading='false']")
     matching = _events(server, q="Gerasimov")
     page.wait_for_function(
         f"() => document.querySelectorAll('.event-button').length === {len(matching)}"

@@ -232,6 +232,8 @@
     var params = currentFilters();
     var number = ++requestNumber;
     statusLine.textContent = 'Loading…';
+    // Lets a reader (and the browser tests) tell a settled page from one still loading.
+    document.body.dataset.loading = 'true';
     var query = new URLSearchParams(params);
     query.set('format', 'vis');
     updateDownloads(params);
@@ -275,6 +277,9 @@
       .catch(function (error) {
         statusLine.textContent = '';
         showNotice('Could not load the timeline: ' + error.message);
+      })
+      .then(function () {
+        if (number === requestNumber) document.body.dataset.loading = 'false';
       });
   }
 
