@@ -9,9 +9,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.events.schemas import EventPublic
-from app.temporal.zones import UnknownTimezone, localize, zone
-
-SUPPORTED_LANGUAGES = ("en",)
+from app.wire_types import Language, TimezoneName, anchored
 
 
 class ArticleCreate(BaseModel):
@@ -21,16 +19,15 @@ class ArticleCreate(BaseModel):
     published_at: datetime = Field(
         description="Publication time, ISO 8601. Without an offset, `timezone` is required."
     )
-    timezone: str | None = Field(
+    timezone: TimezoneName | None = Field(
         default=None,
-        max_length=64,
         description="IANA zone (e.g. Asia/Jerusalem) in which the article's dates are computed. "
         "Defaults to the fixed zone of published_at's offset.",
     )
     url: str | None = Field(default=None, max_length=2048)
     title: str | None = Field(default=None, max_length=1000)
     source: str | None = Field(default=None, max_length=500)
-    language: str = Field(default="en", max_length=16)
+    language: Language = "en"
 
     @field_validator("text")
     @classmethod
@@ -46,31 +43,11 @@ class ArticleCreate(BaseModel):
             raise ValueError("url must start with http:// or https://")
         return value
 
-    @field_validator("language")
-    @classmethod
-    def _supported_language(cls, value: str) -> str:
-        if value not in SUPPORTED_LANGUAGES:
-            raise ValueError(
-                f"language {value!r} is not supported yet; use one of {SUPPORTED_LANGUAGES}"
-            )
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                zone(value)
-            except UnknownTimezone as exc:
-                raise ValueError(str(exc)) from None
-        return value
-
     @model_validator(mode="after")
     def _aware_publication_time(self) -> Self:
-        try:
-            self.published_at, self.timezone = localize(self.published_at, self.timezone)
-        except ValueError as exc:
-            raise ValueError(f"published_at {exc}") from None
+        self.published_at, self.timezone = anchored(
+            "published_at", self.published_at, self.timezone
+        )
         return self
 
 

@@ -8,19 +8,10 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Granularity = Literal[
-    "time",
-    "part_of_day",
-    "day",
-    "week",
-    "month",
-    "quarter",
-    "season",
-    "year",
-    "decade",
-    "century",
-    "range",
-]
+from app.temporal.model import GRANULARITIES
+
+# The engine's granularities are the API's: one list, in app/temporal/model.py.
+Granularity = Literal[GRANULARITIES]
 EventStatus = Literal["extracted", "confirmed", "rejected"]
 EntityName = Field(min_length=1, max_length=200)
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.temporal.model import GRANULARITIES
+
 SEASON_START_MONTH = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
 _SEASON_BY_START_MONTH = {month: code for code, month in SEASON_START_MONTH.items()}
 PARTS_OF_DAY = ("MO", "MI", "AF", "EV", "NI", "DT")
@@ -136,18 +138,8 @@ def move_day(day: date, unit_name: str, count: int) -> date:
 
 
 # From finest to coarsest: an anchor can only count in units at least as coarse as itself.
-GRANULARITY_ORDER = (
-    "time",
-    "part_of_day",
-    "day",
-    "week",
-    "month",
-    "quarter",
-    "season",
-    "year",
-    "decade",
-    "century",
-)
+# A range has no single unit, so it has no rank.
+GRANULARITY_ORDER = tuple(name for name in GRANULARITIES if name != "range")
 GRANULARITY_RANK = {name: rank for rank, name in enumerate(GRANULARITY_ORDER)}
 
 
