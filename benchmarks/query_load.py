@@ -97,6 +97,8 @@ def _granularity(rng: random.Random) -> tuple[str, int]:
 
 def generate_rows(count: int, seed: int = 7) -> Iterator[tuple[dict, dict, list[dict], dict]]:
     """(article, event, entities, mention) rows; one article per event keeps joins realistic."""
+    from app.events.models import span_class
+
     rng = random.Random(seed)
     rounds = _negotiation_rounds(rng)
     now = datetime(2026, 11, 1, tzinfo=UTC)
@@ -132,6 +134,7 @@ def generate_rows(count: int, seed: int = 7) -> Iterator[tuple[dict, dict, list[
             "category": rng.choice(CATEGORIES),
             "date_start": start,
             "date_end": end,
+            "span_class": span_class(start, end),
             "granularity": granularity,
             "time": None,
             "timex": start.isoformat(),

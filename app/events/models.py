@@ -10,13 +10,27 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Text, event
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
 
 ENTITY_KINDS = ("actor", "location")
 EVENT_STATUSES = ("extracted", "confirmed", "rejected")
+# Upper bounds, in days between date_start and date_end, of the span classes; a last class takes
+# every longer event. An overlap query can then bound date_start from below in each class
+# (date_start >= from - bound) and scan only that class's slice of the index, instead of every
+# event since the archive began.
+SPAN_CLASS_BOUNDS = (0, 6, 31, 92, 366)
+LONGEST_SPAN_CLASS = len(SPAN_CLASS_BOUNDS)
+
+
+def span_class(date_start: date, date_end: date) -> int:
+    days = (date_end - date_start).days
+    return next(
+        (index for index, bound in enumerate(SPAN_CLASS_BOUNDS) if days <= bound),
+        LONGEST_SPAN_CLASS,
+    )
 
 
 class Event(SQLModel, table=True):
@@ -25,6 +39,7 @@ class Event(SQLModel, table=True):
         # The date-range query filters on both ends and pages by (date_start, id).
         Index("ix_events_date_start_id", "date_start", "id"),
         Index("ix_events_date_end", "date_end"),
+        Index("ix_events_span_class_date_start_id", "span_class", "date_start", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -33,6 +48,9 @@ class Event(SQLModel, table=True):
     category: str = Field(max_length=40, index=True)
     date_start: date
     date_end: date
+    # Derived from the dates (span_class()); kept in step by the listeners below and by
+    # repository.insert_events, the one bulk path.
+    span_class: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     granularity: str = Field(max_length=20)
     time: str | None = Field(default=None, max_length=16)
     timex: str | None = Field(default=None, max_length=64)
@@ -92,3 +110,9 @@ class Mention(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
+
+
+@event.listens_for(Event, "before_insert")
+@event.listens_for(Event, "before_update")
+def _keep_span_class(_mapper, _connection, target: Event) -> None:
+    target.span_class = span_class(target.date_start, target.date_end)
