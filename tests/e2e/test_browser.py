@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from tests.conftest import REPO_ROOT, in_ci
+from tests.live_server import LiveServer, live_server
 from tests.seed_expectations import find_event
-from tests.timeline.live_server import LiveServer, live_server
 
 pytestmark = pytest.mark.e2e
 

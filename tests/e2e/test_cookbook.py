@@ -22,7 +22,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.conftest import REPO_ROOT
-from tests.timeline.live_server import LiveServer, live_server
+from tests.live_server import LiveServer, live_server
 
 pytestmark = pytest.mark.e2e
 

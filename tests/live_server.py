@@ -41,12 +41,15 @@ def run_timeline(args: list[str], env: dict[str, str]) -> subprocess.CompletedPr
 
 
 @contextmanager
-def live_server(workdir: Path, *, seed: bool = True) -> Iterator[LiveServer]:
-    """Migrate (and seed) a SQLite database in `workdir`, serve it, stop the server afterwards."""
+def live_server(
+    workdir: Path, *, seed: bool = True, database_url: str | None = None
+) -> Iterator[LiveServer]:
+    """Migrate (and seed) a database — by default a SQLite file in `workdir` — serve it with
+    `timeline serve`, and stop the server afterwards."""
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'timeline.db'}",
+        "DATABASE_URL": database_url or f"sqlite:///{workdir / 'timeline.db'}",
         "TIMELINE_API_KEYS": KEY,
         "PORT": str(port),
     }
