@@ -19,7 +19,9 @@ from sqlmodel import Session
 from app.db import create_db_engine
 from app.events import service as event_service
 from tests.conftest import drop_postgres_schema, new_schema_name, postgres_schema_url
-from tests.e2e.test_server import TIMELINE, _free_port, _run
+from tests.live_server import TIMELINE
+from tests.live_server import free_port as _free_port
+from tests.live_server import run_timeline as _run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 KEY = "crash-key"
