@@ -5,14 +5,13 @@ Everything that knows which database we talk to lives here; repositories only se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import SQLModel, create_engine
 
 # Named constraints let Alembic's batch mode on SQLite (and every later migration) address them.
 NAMING_CONVENTION = {
@@ -83,8 +82,3 @@ def create_db_engine(url: str) -> Engine:
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-
-
-def session_scope(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session

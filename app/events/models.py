@@ -15,8 +15,6 @@ from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
 
-ENTITY_KINDS = ("actor", "location")
-EVENT_STATUSES = ("extracted", "confirmed", "rejected")
 # Upper bounds, in days between date_start and date_end, of the span classes; a last class takes
 # every longer event. An overlap query can then bound date_start from below in each class
 # (date_start >= from - bound) and scan only that class's slice of the index, instead of every

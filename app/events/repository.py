@@ -238,10 +238,6 @@ def replace_entities(
     _add_entities(session, event_id, kind, names)
 
 
-def add_mention(session: Session, mention: Mention) -> None:
-    session.add(mention)
-
-
 def insert_events(
     session: Session,
     rows: Sequence[dict],

@@ -13,7 +13,6 @@ from app.temporal.model import GRANULARITIES
 # The engine's granularities are the API's: one list, in app/temporal/model.py.
 Granularity = Literal[GRANULARITIES]
 EventStatus = Literal["extracted", "confirmed", "rejected"]
-EntityName = Field(min_length=1, max_length=200)
 
 
 class MentionBrief(BaseModel):
