@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from app.config import get_settings
+from app.events.search import SEARCH_INDEXES, SEARCH_TABLE_PREFIX
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,19 @@ def alembic_config(database_url: str | None = None) -> Config:
         "sqlalchemy.url", (database_url or get_settings().database_url).replace("%", "%%")
     )
     return config
+
+
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """Leave out of model/database comparison what migrations create beside the models: the
+    full-text search tables, triggers' keys and indexes (see app.events.search)."""
+    if type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIX):
+        return False
+    return not (type_ == "index" and name in SEARCH_INDEXES)
+
+
+def user_tables(names: set[str]) -> set[str]:
+    """Table names without the full-text search tables (and FTS5's shadow tables)."""
+    return {name for name in names if not name.startswith(SEARCH_TABLE_PREFIX)}
 
 
 def upgrade(database_url: str | None = None, revision: str = "head") -> None:

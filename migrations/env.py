@@ -8,6 +8,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 from app.config import get_settings
 from app.db import create_db_engine
+from app.migrations import include_object
 from app.models import metadata
 
 config = context.config
@@ -29,6 +30,7 @@ def _configure_and_run(connection: Connection) -> None:
         compare_type=True,
         user_module_prefix="app.db.",
         render_item=_render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

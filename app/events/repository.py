@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app.articles.models import Article
 from app.events.models import SPAN_CLASS_BOUNDS, Event, EventEntity, Mention, span_class
+from app.events.search import matches_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +27,6 @@ class EventFilters:
     article_id: uuid.UUID | None = None
     status: str | None = None
     min_confidence: float | None = None
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _has_entity(kind: str, name: str):
@@ -61,17 +57,7 @@ def _conditions(filters: EventFilters) -> list:
             exists().where(Mention.event_id == Event.id, Mention.article_id == filters.article_id)
         )
     if filters.q:
-        # Bound parameters: whatever the user typed is only ever matched as text.
-        pattern = _like_pattern(filters.q)
-        conditions.append(
-            or_(
-                Event.title.ilike(pattern, escape="\\"),
-                Event.description.ilike(pattern, escape="\\"),
-                exists().where(
-                    Mention.event_id == Event.id, Mention.sentence.ilike(pattern, escape="\\")
-                ),
-            )
-        )
+        conditions.append(matches_text(Event.id, filters.q))
     return conditions
 
 

@@ -35,7 +35,11 @@ def event_filters(
     date_to: Annotated[date | None, Query(alias="to", description="Inclusive end.")] = None,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="Text in title, description or source sentences."),
+        Query(
+            max_length=200,
+            description='Words, all required and matched by stem ("talk" finds "talks"),'
+            " in the title, description or source sentences; full-text indexed.",
+        ),
     ] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     location: Annotated[str | None, Query(max_length=200)] = None,

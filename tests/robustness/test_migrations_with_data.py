@@ -17,7 +17,9 @@ from sqlmodel import Session
 
 from app import migrations
 from app.articles.models import Article
+from app.events import repository
 from app.events.models import Event, Mention
+from app.events.repository import EventFilters
 from tests.conftest import drop_postgres_schema, new_schema_name, postgres_schema_url
 
 ARTICLES = 5
@@ -159,6 +161,12 @@ def test_rows_at_the_first_revision_survive_upgrade_to_head(empty_url):
                     0,
                     9,
                 )
+            # The full-text index was filled from the rows already there: by title ("Delegations
+            # meet", stemmed) and by mention sentence.
+            found = repository.list_events(session, filters=EventFilters(q="delegation"), limit=9)
+            assert {event.id for event in found} == set(ids["events"])
+            jeddah = repository.list_events(session, filters=EventFilters(q="met Jeddah"), limit=9)
+            assert len(jeddah) == ARTICLES
     finally:
         engine.dispose()
     # `alembic check`: the models and the migrated database agree.
