@@ -22,8 +22,9 @@ from app.temporal.zones import zone
 # Expressions whose value depends on the sentence's tense carry a "TENSE:" direction.
 _TENSE_DEPENDENT = "TENSE:"
 # Values that refer back to the reporting period never become an anchor themselves: "a year
-# earlier" twice in a row means the same year, not two years back.
-_FOCUS_DEPENDENT = "FOCUS-"
+# earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
+# period compared with, not a new one.
+_FOCUS_DEPENDENT = ("FOCUS-", "FOCUS@")
 # The granularity of a reporting period in company results ("the quarter", "a year earlier").
 _FOCUS_GRANULARITY = "quarter"
 # Values whose resolution looks at the text's anchors; every other value depends only on the

@@ -18,10 +18,6 @@ import regex
 from app.temporal.rulebook import Modifier, Rule, Rulebook
 
 _MODIFIER_WINDOW = 40  # characters before a span in which a modifier is looked for
-# A rule with a trigger only runs near the trigger's occurrences: this much text before and
-# after each one (far more than any match and its look-around context needs).
-_REACH_BEFORE = 64
-_REACH_AFTER = 96
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,30 +37,50 @@ class Candidate:
 
 
 _WORD = regex.compile(r"\w+")
+_REST_OF_WORD = regex.compile(r"\w*")
 
 
-def _windows_by_trigger(text: str, rulebook: Rulebook) -> dict[int, list[tuple[int, int]]]:
-    """For each trigger: disjoint stretches of text around the words it matches.
+def _stretches_by_slot(text: str, rulebook: Rulebook) -> list[list[tuple[int, int]]]:
+    """For each trigger and each reach its rules use (a slot, see Rulebook.stretch_slots):
+    disjoint stretches of text around the words it matches.
 
     The text is split into words once; whether a word is a trigger is cached per word, so the
-    cost is one pass over the text whatever the number of rules.
+    cost is one pass over the text whatever the number of rules. Stretches are merged as they
+    are found, so a text of a million numbers keeps a few stretches, not a million words.
     """
-    windows: dict[int, list[tuple[int, int]]] = {}
-    length = len(text)
+    slots_of_trigger = rulebook.stretch_slots
+    slots: list[list[tuple[int, int]]] = [[] for _ in range(rulebook.slot_count)]
     known = rulebook.triggers_of_word
     for word in _WORD.finditer(text):
         triggers = known(word.group())
         if not triggers:  # most words: one cached lookup and nothing else
             continue
-        start = max(0, word.start() - _REACH_BEFORE)
-        end = min(length, word.end() + _REACH_AFTER)
+        word_start, word_end = word.span()
         for trigger in triggers:
-            stretches = windows.setdefault(trigger, [])
-            if stretches and start <= stretches[-1][1]:
-                stretches[-1] = (stretches[-1][0], end)
-            else:
-                stretches.append((start, end))
-    return windows
+            for slot, before, after in slots_of_trigger[trigger]:
+                found = slots[slot]
+                start, end = word_start - before, word_end + after
+                if found and start <= found[-1][1]:
+                    found[-1] = (found[-1][0], end)
+                else:
+                    found.append((start, end))
+    return [_to_word_ends(text, found) if found else found for found in slots]
+
+
+def _to_word_ends(text: str, stretches: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`stretches`, each extended to the end of the word it ends in (merged where they then
+    meet): the engine takes the end of the scanned text for the end of the text, so "May" cut
+    from "Mayor" would end at a word boundary."""
+    length = len(text)
+    whole: list[tuple[int, int]] = []
+    for start, end in stretches:
+        start = max(0, start)
+        end = _REST_OF_WORD.match(text, end).end() if end < length else length
+        if whole and start <= whole[-1][1]:
+            start, end = whole[-1][0], max(end, whole[-1][1])
+            whole.pop()
+        whole.append((start, end))
+    return whole
 
 
 def _intersection(
@@ -156,16 +172,19 @@ def extract(text: str, rulebook: Rulebook, use_triggers: bool = True) -> list[Ca
     """
     candidates: list[Candidate] = []
     whole_text = [(0, len(text))]
-    windows_by_trigger = _windows_by_trigger(text, rulebook) if use_triggers else {}
+    stretches = _stretches_by_slot(text, rulebook) if use_triggers else []
     for rule in rulebook.rules:
         windows = whole_text
-        if use_triggers and rule.triggers:
+        if use_triggers and rule.slots:
             # Every match contains a word of each trigger, so it lies where all their
             # stretches overlap: "March 3" needs a month name and a number nearby.
-            windows = windows_by_trigger.get(rule.triggers[0], [])
-            for trigger in rule.triggers[1:]:
-                windows = _intersection(windows, windows_by_trigger.get(trigger, []))
-        candidates.extend(_matches(text, rule, windows))
+            windows = stretches[rule.slots[0]]
+            for slot in rule.slots[1:]:
+                if not windows:
+                    break
+                windows = _intersection(windows, stretches[slot])
+        if windows:
+            candidates.extend(_matches(text, rule, windows))
     chosen = [
         replace(candidate, underspecified=candidate.rule.value(candidate.match), match=None)
         for candidate in _non_overlapping(candidates, len(text))

@@ -14,10 +14,11 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                that ended before the reference day, NEXT = the first that starts after it,
                THIS = the one containing it (else the nearest), TENSE = decided by the sentence
     duration   DUR:5day  DUR:Xyear  DUR:0.5year                       <amount><unit>
-    focus      FOCUS-1year|REF-1year   FOCUS+0year|REF-1quarter
+    focus      FOCUS-1year|REF-1year   FOCUS+0year|REF-1quarter   FOCUS@1988|1988
                the *reporting period* (the last quarter the text named: "third-quarter profit
-               rose ... from a year earlier") moved by whole units, keeping its granularity; the
-               value after "|" when the text has named no quarter yet
+               rose ... from a year earlier") moved by whole units, or into a named year ("the
+               1988 period"), keeping its granularity; the value after "|" when the text has
+               named no quarter yet
     anchored   NARR:XXXX-03-05   a year-less day in the narrative anchor's year ("March 3 to 5":
                the 5 of the year "March 3" was resolved to); TENSE-resolved without an anchor
                NARRPREV:XXXX-WXX-5  NARRNEXT:XXXX-WXX-1   the weekday before / after the
@@ -67,7 +68,8 @@ _CYCLIC = regex.compile(
     rf"(?P<direction>PREV|NEXT|THIS|TENSE|PAST):(?P<partial>XXXX-[^T]+){_SUFFIX}"
 )
 _FOCUS = regex.compile(
-    r"FOCUS(?P<sign>[+-])(?P<count>\d+)(?P<unit>year|quarter|month)\|(?P<fallback>[^|]+)"
+    r"FOCUS(?:(?P<sign>[+-])(?P<count>\d+)(?P<unit>year|quarter|month)|@(?P<year>\d{4}))"
+    r"\|(?P<fallback>[^|]+)"
 )
 _NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
@@ -425,9 +427,12 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
     if match := _FOCUS.fullmatch(underspecified):
         if context.focus is None:
             return resolve_value(match["fallback"], calendar_mode, context)
-        offset = int(match["count"]) * (-1 if match["sign"] == "-" else 1)
         try:
-            day = move_day(context.focus.first_day, match["unit"], offset)
+            if match["year"]:
+                day = context.focus.first_day.replace(year=int(match["year"]))
+            else:
+                offset = int(match["count"]) * (-1 if match["sign"] == "-" else 1)
+                day = move_day(context.focus.first_day, match["unit"], offset)
             period = period_containing(day, context.focus.granularity)
         except (ValueError, OverflowError):
             return Resolution(_UNKNOWN_VALUE[context.focus.granularity])

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,9 @@ _WORD_SEPARATOR = regex.compile(r"[\s-]+")
 _WHITESPACE = regex.compile(r"\s+")
 _CLOCK = regex.compile(r"(\d{1,2})(?:[:.h](\d\d))?\s*([ap])?")
 _MAX_FRAGMENT_DEPTH = 8
+# A rule's default reach around its trigger words: far more than most matches and their
+# look-around context need (a rule with long matches or look-aheads may declare its own).
+DEFAULT_REACH = (64, 96)
 _WORD_CACHE_SIZE = 200_000
 CALENDAR_MODES = (
     "period",
@@ -76,6 +79,11 @@ class Rule:
     # Indexes into Rulebook.triggers: the rule runs only where a word of each is near; () = the
     # rule scans the whole text.
     triggers: tuple[int, ...]
+    # How far (characters) a match, and the text its look-aheads read, may reach before the
+    # start and after the end of a trigger word: the stretch of text the rule scans around it.
+    reach: tuple[int, int] = DEFAULT_REACH
+    # For each trigger: the index of its stretches at this reach (Rulebook.stretch_slots).
+    slots: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,10 @@ class Rulebook:
     triggers: tuple[regex.Pattern[str], ...]  # each must match a whole word (see Rule.triggers)
     # Matches where any modifier does: one search rules out all of them for most expressions.
     any_modifier: regex.Pattern[str] | None = None
+    # For each trigger: (slot, before, after) for each reach of the rules that use it; a slot
+    # holds the stretches of text around the trigger's words at that reach (see Rule.slots).
+    stretch_slots: tuple[tuple[tuple[int, int, int], ...], ...] = ()
+    slot_count: int = 0
     _word_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
 
     def triggers_of_word(self, word: str) -> tuple[int, ...]:
@@ -223,6 +235,11 @@ def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, N
             hour = 0
         return f"{hour:02d}:{minute:02d}"
 
+    def year_after_2000(text: str) -> str:
+        """ "" -> "2000", "five" -> "2005", "twenty-one" -> "2021" ("two thousand and five")."""
+        count = number(text) if text else "0"
+        return "XXXX" if count == "X" else f"{2000 + int(count):04d}"
+
     def century_index(text: str) -> str:
         """ "20th" century -> "19" (TIMEX3 names a century by its first two digits)."""
         return f"{int(text) - 1:02d}"
@@ -230,6 +247,7 @@ def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, N
     return {
         "clock24": clock24,
         "century_index": century_index,
+        "year_after_2000": year_after_2000,
         "number": number,
         "int2": two_digits,
         "year": four_digit_year,
@@ -309,6 +327,9 @@ def _compile_rule(
         for source in ([sources] if isinstance(sources, str) else sources)
     )
     value = _compile_template(str(spec["value"]), name, normalizers, set(pattern.groupindex))
+    reach = tuple(spec.get("reach", DEFAULT_REACH))
+    if len(reach) != 2 or not all(isinstance(n, int) and n >= 0 for n in reach):
+        raise RulebookError(f"rule {name}: reach must be [before, after] in characters")
     return Rule(
         name=name,
         pattern=pattern,
@@ -321,6 +342,7 @@ def _compile_rule(
         order=index,
         source_pattern=spec["pattern"],
         triggers=rule_triggers,
+        reach=reach,
     )
 
 
@@ -418,8 +440,39 @@ def load_rulebook(language: str = "en") -> Rulebook:
     tense_spec = _read_yaml(folder / "tense.yaml")
     tense_cues = _compile_tense_cues(tense_spec, fragments)
     tense_lexicon = _compile_tense_lexicon(tense_spec, fragments)
+    # Searched backwards ("(?r)"): every modifier is anchored at the end of the text before an
+    # expression, so a backward search fails at once everywhere else.
     any_modifier = _compile_regex(
-        "|".join(f"(?:{modifier.pattern.pattern})" for modifier in modifiers) or "(?!)",
+        "(?r)" + ("|".join(f"(?:{modifier.pattern.pattern})" for modifier in modifiers) or "(?!)"),
         "modifiers",
     )
-    return Rulebook(language, rules, modifiers, tense_cues, tense_lexicon, triggers, any_modifier)
+    # One slot per trigger and reach in use: rules that share both scan the same stretches.
+    slot_of: dict[tuple[int, tuple[int, int]], int] = {}
+    rules = tuple(
+        replace(
+            rule,
+            slots=tuple(
+                slot_of.setdefault((trigger, rule.reach), len(slot_of)) for trigger in rule.triggers
+            ),
+        )
+        for rule in rules
+    )
+    stretch_slots = tuple(
+        tuple(
+            (slot, reach[0], reach[1])
+            for (trigger, reach), slot in slot_of.items()
+            if trigger == index
+        )
+        for index in range(len(triggers))
+    )
+    return Rulebook(
+        language,
+        rules,
+        modifiers,
+        tense_cues,
+        tense_lexicon,
+        triggers,
+        any_modifier,
+        stretch_slots=stretch_slots,
+        slot_count=len(slot_of),
+    )

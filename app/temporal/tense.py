@@ -1,10 +1,11 @@
 """A cheap guess at the tense around an expression: "past", "future" or None.
 
-The language's tense cues (tense.yaml) are found once per text; for each expression the cue
-nearest to it within its sentence (and at most `_REACH` characters away, on the expression's
-side of any quotation mark) wins. A deadline signal right before the expression ("until
-Tuesday", "must reply by Monday") makes it future first (tense.yaml, `deadline`). This decides
-which August "in August" means and which Friday "on Friday" means; it is deliberately simple.
+The language's tense cues (tense.yaml) are read once per sentence that needs them; for each
+expression the cue nearest to it within its clause, else its sentence (at most `_REACH`
+characters away, on the expression's side of any quotation mark) wins. A deadline signal right
+before the expression ("until Tuesday", "must reply by Monday") makes it future first
+(tense.yaml, `deadline`). This decides which August "in August" means and which Friday "on
+Friday" means; it is deliberately simple.
 
 Cues are found word by word (`TenseLexicon`): one regex with a hundred alternatives tried at
 every position of a text costs seconds per megabyte, a dictionary lookup per word does not. The
@@ -87,14 +88,18 @@ class TenseLexicon:
             tense = next((t for p, t in self.word_patterns if p.fullmatch(word)), None)
         return starts_phrase, tense
 
-    def find(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, tense) of every cue, in text order, none overlapping."""
+    def find(
+        self, text: str, pos: int = 0, endpos: int | None = None
+    ) -> list[tuple[int, int, str]]:
+        """(start, end, tense) of every cue in `text[pos:endpos]`, in text order, none
+        overlapping. A cue never crosses a sentence end, so a sentence can be read alone."""
         found: list[tuple[int, int, str]] = []
         cache = self._cache
         if len(cache) >= _CACHE_SIZE:
             cache.clear()  # a crude bound; words repeat, so it refills quickly
         covered = 0  # cues may not overlap: a phrase consumes the words inside it
-        for token in _TOKEN.finditer(text):
+        tokens = _TOKEN.finditer(text, pos, len(text) if endpos is None else endpos)
+        for token in tokens:
             word = token.group()
             known = cache.get(word)
             if known is None:
@@ -120,11 +125,15 @@ class TenseLexicon:
 
 @dataclass(frozen=True, slots=True)
 class TenseCues:
-    """Every tense cue and sentence end of one text, sorted by position (one linear pass)."""
+    """The sentence ends and quotation marks of one text (one linear pass), and its tense cues.
 
-    starts: list[int]
-    ends: list[int]
-    tenses: list[str]
+    Cues are read sentence by sentence, on first need: in news, most sentences hold no
+    expression whose value depends on the tense. A cue never crosses a sentence end (no cue
+    holds a full stop or a blank line), so this finds exactly the cues of the whole text.
+    """
+
+    text: str
+    lexicon: TenseLexicon
     # Sentence ends: "). " is one, from its first to its last character.
     boundary_starts: list[int] = field(default_factory=list)
     boundary_ends: list[int] = field(default_factory=list)
@@ -133,14 +142,17 @@ class TenseCues:
     quote_ends: list[int] = field(default_factory=list)
     deadlines: tuple[DeadlineSignal, ...] = ()  # the lexicon's (see TenseLexicon)
     deadline_unless: regex.Pattern[str] | None = None
+    # The cues read so far, sorted by position, and the sentences they come from (a sentence's
+    # number is the count of sentence ends before it).
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    tenses: list[str] = field(default_factory=list)
+    _read: set[int] = field(default_factory=set)
+    # A run of sentences (first, last) all read: most calls fall inside it and check nothing.
+    _read_run: list[int] = field(default_factory=lambda: [0, -1])
 
     @classmethod
     def find(cls, text: str, lexicon: TenseLexicon) -> TenseCues:
-        starts, ends, tenses = [], [], []
-        for start, end, tense in lexicon.find(text):
-            starts.append(start)
-            ends.append(end)
-            tenses.append(tense)
         boundary_starts, boundary_ends = [], []
         for boundary in _SENTENCE_END.finditer(text):
             boundary_starts.append(boundary.start())
@@ -150,9 +162,8 @@ class TenseCues:
             quote_starts.append(quote.start())
             quote_ends.append(quote.end())
         return cls(
-            starts,
-            ends,
-            tenses,
+            text,
+            lexicon,
             boundary_starts,
             boundary_ends,
             quote_starts,
@@ -160,6 +171,36 @@ class TenseCues:
             lexicon.deadlines,
             lexicon.deadline_unless,
         )
+
+    def cues_within(self, left: int, right: int) -> tuple[list[int], list[int], list[str]]:
+        """Starts, ends and tenses of the cues read so far, sorted by position, once every
+        sentence that `left:right` touches has been read."""
+        ends_of_sentences = self.boundary_ends
+        first = bisect.bisect_right(ends_of_sentences, left)
+        last = bisect.bisect_right(ends_of_sentences, max(left, right - 1))
+        run = self._read_run
+        if not run[0] <= first <= last <= run[1]:
+            for sentence in range(first, last + 1):
+                if sentence not in self._read:
+                    self._read_sentence(sentence)
+            if first <= run[1] + 1 and last >= run[0] - 1:  # the two runs touch: join them
+                run[0], run[1] = min(run[0], first), max(run[1], last)
+            else:
+                run[0], run[1] = first, last
+        return self.starts, self.ends, self.tenses
+
+    def _read_sentence(self, number: int) -> None:
+        ends_of_sentences = self.boundary_ends
+        begin = ends_of_sentences[number - 1] if number else 0
+        stop = ends_of_sentences[number] if number < len(ends_of_sentences) else None
+        cues = self.lexicon.find(self.text, begin, stop)
+        self._read.add(number)
+        # Expressions come in text order, so a sentence is almost always read after those before
+        # it and its cues go at the end; otherwise they go in at their place.
+        at = bisect.bisect_left(self.starts, begin)
+        self.starts[at:at] = [cue[0] for cue in cues]
+        self.ends[at:at] = [cue[1] for cue in cues]
+        self.tenses[at:at] = [cue[2] for cue in cues]
 
     def is_deadline(self, text: str, start: int, left: int, right: int) -> bool:
         """Whether a deadline signal ends at `start` in a sentence (`left:right`) that allows it."""
@@ -204,21 +245,49 @@ class TenseCues:
         return left, right
 
 
+def _clause_bounds(text: str, start: int, end: int, left: int, right: int) -> tuple[int, int]:
+    """`left:right` narrowed to the clause of `start:end`: between the commas or semicolons
+    (followed by a space, so not "1,300") nearest to it."""
+    comma = max(text.rfind(", ", left, start), text.rfind("; ", left, start))
+    if comma >= 0:
+        left = comma + 1
+    after = [i for i in (text.find(", ", end, right), text.find("; ", end, right)) if i >= 0]
+    if after:
+        right = min(after)
+    return left, right
+
+
 def sentence_tense(text: str, start: int, end: int, cues: TenseCues) -> str | None:
-    """The tense of the cue nearest to `text[start:end]` within its sentence (and its side of
-    any quotation mark), if any."""
+    """The tense of the cue nearest to `text[start:end]` within its clause, else within its
+    sentence (and its side of any quotation mark), if any.
+
+    The clause comes first: in "is to visit Kyiv on Monday, his office said" the report's
+    "said" is nearer, but the visit is still to come.
+    """
     left, right = cues.sentence_bounds(len(text), start, end)
     left, right = cues.quote_bounds(start, end, left, right)
     if cues.is_deadline(text, start, left, right):
         return "future"
+    found = cues.cues_within(left, right)
+    clause_left, clause_right = _clause_bounds(text, start, end, left, right)
+    return _nearest_cue(found, start, end, clause_left, clause_right) or _nearest_cue(
+        found, start, end, left, right
+    )
+
+
+def _nearest_cue(
+    cues: tuple[list[int], list[int], list[str]], start: int, end: int, left: int, right: int
+) -> str | None:
+    """The tense of the cue nearest to `start:end` that lies wholly inside `left:right`."""
+    starts, ends, tenses = cues
     best: tuple[int, str] | None = None
     # The last cue that ends before the expression, and the first that starts after it.
-    before = bisect.bisect_right(cues.ends, start) - 1
-    if before >= 0 and cues.starts[before] >= left:
-        best = (start - cues.ends[before], cues.tenses[before])
-    after = bisect.bisect_left(cues.starts, end)
-    if after < len(cues.starts) and cues.ends[after] <= right:
-        distance = cues.starts[after] - end
+    before = bisect.bisect_right(ends, start) - 1
+    if before >= 0 and starts[before] >= left:
+        best = (start - ends[before], tenses[before])
+    after = bisect.bisect_left(starts, end)
+    if after < len(starts) and ends[after] <= right:
+        distance = starts[after] - end
         if best is None or distance < best[0]:
-            best = (distance, cues.tenses[after])
+            best = (distance, tenses[after])
     return best[1] if best else None

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from app.temporal import TemporalExpression, UnknownTimezoneError, resolve
-from app.temporal.extract import extract
+from app.temporal.extract import _to_word_ends, extract
 from app.temporal.rulebook import load_rulebook
 from tests.temporal.conftest import corpus_examples
 
@@ -63,6 +63,28 @@ def test_coarse_narrative_anchor_gives_no_date() -> None:
         "XXXX-XX-XX",
         False,
     )
+
+
+def test_a_scanned_stretch_never_ends_inside_a_word() -> None:
+    """The engine reads the end of a stretch as the end of the text: "May" cut from "Mayor"
+    would be a month."""
+    text = "Talks on Friday went well, said Mayor Lee, and on Monday too."
+    mayor = text.index("Mayor")
+    monday = text.index("Monday")
+    stretches = [(0, mayor + 3), (mayor + 4, monday + 2)]
+    assert _to_word_ends(text, stretches) == [(0, monday + 6)]
+
+
+def test_rules_with_a_narrow_reach_find_what_a_full_scan_finds() -> None:
+    """A rule's `reach` must cover its matches and the text its look-arounds read."""
+    rulebook = load_rulebook("en")
+    narrow = [rule.name for rule in rulebook.rules if rule.reach != (64, 96)]
+    assert narrow, "no rule declares a reach: drop this test or the feature"
+    text = (
+        "It lasted 2 1/2 more years, up from a couple of more hours; several quarters of those "
+        "losses, and twenty-seven more days\n  of talks, a 30-day truce, $2 million a year."
+    )
+    assert extract(text, rulebook) == extract(text, rulebook, use_triggers=False)
 
 
 def test_triggers_never_change_what_is_found() -> None:
