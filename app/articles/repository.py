@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy import delete, insert, or_, select, tuple_
 from sqlmodel import Session
 
 from app.articles.models import Article
@@ -35,8 +36,41 @@ def list_articles(
     return list(session.scalars(statement))
 
 
+def find_duplicates(
+    session: Session, *, urls: Sequence[str], text_sha256s: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    """The stored articles with any of these URLs or text hashes, in one query, keyed
+    "url:<url>" and "sha256:<hash>"."""
+    conditions = []
+    if urls:
+        conditions.append(Article.url.in_(list(urls)))
+    if text_sha256s:
+        conditions.append(Article.text_sha256.in_(list(text_sha256s)))
+    if not conditions:
+        return {}
+    found: dict[str, uuid.UUID] = {}
+    rows = session.execute(
+        select(Article.id, Article.url, Article.text_sha256).where(or_(*conditions))
+    )
+    for article_id, url, digest in rows:
+        found[f"sha256:{digest}"] = article_id
+        if url:
+            found[f"url:{url}"] = article_id
+    return found
+
+
 def add_article(session: Session, article: Article) -> None:
     session.add(article)
+
+
+def insert_articles(session: Session, articles: Sequence[Article]) -> None:
+    """Insert many new articles in one statement (they stay out of the session)."""
+    if articles:
+        columns = Article.__table__.columns.keys()
+        session.connection().execute(
+            insert(Article.__table__),
+            [{name: getattr(article, name) for name in columns} for article in articles],
+        )
 
 
 def delete_article(session: Session, article: Article) -> list[uuid.UUID]:

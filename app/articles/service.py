@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import hashlib
 import logging
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +18,7 @@ from sqlmodel import Session
 
 from app.actors import service as actor_service
 from app.articles import repository
+from app.articles.extraction_pool import Extracted, Extractor, Job, default_workers
 from app.articles.models import Article
 from app.articles.schemas import (
     ArticleCreate,
@@ -26,11 +31,15 @@ from app.articles.schemas import (
 from app.errors import NotFound, PayloadTooLarge
 from app.events import repository as event_repository
 from app.events import service as event_service
+from app.events.extraction import EventDraft
 from app.pagination import decode_cursor, encode_cursor, malformed_cursor
+from app.wire_types import SUPPORTED_LANGUAGES
 
 log = logging.getLogger("app.ingest")
 # How often an ingest whose transaction lost a race with another writer is run again.
 WRITE_ATTEMPTS = 3
+# Batches `ingest_many` has extracting while it writes an earlier one.
+IN_FLIGHT_BATCHES = 2
 
 
 def text_sha256(text: str) -> str:
@@ -52,10 +61,18 @@ def to_public(article: Article) -> ArticlePublic:
     )
 
 
-def _ingested(session: Session, article: Article, *, created: bool) -> ArticleIngested:
-    event_ids = [
-        mention.event_id for mention in event_repository.mentions_of_article(session, article.id)
-    ]
+def _ingested(
+    session: Session,
+    article: Article,
+    *,
+    created: bool,
+    event_ids: Sequence[uuid.UUID] | None = None,
+) -> ArticleIngested:
+    if event_ids is None:
+        event_ids = [
+            mention.event_id
+            for mention in event_repository.mentions_of_article(session, article.id)
+        ]
     events = event_repository.get_events(session, dict.fromkeys(event_ids))
     events.sort(key=lambda event: (event.date_start, event.id))
     return ArticleIngested(
@@ -65,67 +82,29 @@ def _ingested(session: Session, article: Article, *, created: bool) -> ArticleIn
     )
 
 
-def ingest(
-    session: Session, data: ArticleCreate, *, max_text_bytes: int, consolidate: bool = True
-) -> ArticleIngested:
-    """Store an article with the events its text supports, or return the one already stored.
-
-    Extraction runs before the transaction opens, so the write is short; the article, its events
-    and its mentions are committed together or not at all. The unique constraints on url and text
-    hash settle a race between two posts of the same article. With `consolidate` (the default),
-    each dated sentence joins the stored event it tells, if any (`app.events.consolidation`).
-    """
+def _check_size(data: ArticleCreate, max_text_bytes: int) -> None:
     size = len(data.text.encode("utf-8"))
     if size > max_text_bytes:
         raise PayloadTooLarge(
             f"The article text is {size:,} bytes; the limit is {max_text_bytes:,} bytes "
             "(TIMELINE_MAX_TEXT_BYTES). Split the text or raise the limit."
         )
-    digest = text_sha256(data.text)
-    existing = repository.find_duplicate(session, url=data.url, text_sha256=digest)
-    if existing is not None:
-        return _ingested(session, existing, created=False)
 
-    started = time.perf_counter()
-    drafts = event_service.drafts_from_text(
-        data.text,
+
+def _new_article(data: ArticleCreate, digest: str) -> Article:
+    return Article(
+        url=data.url,
+        text_sha256=digest,
+        title=data.title,
+        source=data.source,
+        language=data.language,
+        text=data.text,
         published_at=data.published_at,
         timezone=data.timezone,
-        language=data.language,
-        gazetteer=actor_service.gazetteer_for(session, data.language),
     )
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        article = Article(
-            url=data.url,
-            text_sha256=digest,
-            title=data.title,
-            source=data.source,
-            language=data.language,
-            text=data.text,
-            published_at=data.published_at,
-            timezone=data.timezone,
-        )
-        try:
-            repository.add_article(session, article)
-            session.flush()
-            event_service.store_drafts(session, article, drafts, consolidate)
-            session.commit()
-            break
-        except IntegrityError:
-            session.rollback()
-            existing = repository.find_duplicate(session, url=data.url, text_sha256=digest)
-            if existing is not None:
-                return _ingested(session, existing, created=False)
-            # Another writer changed an event this article joins (its entity rows, say) between
-            # our read and our write; the whole transaction is undone, so run it again on the
-            # state that writer left.
-            if attempt == WRITE_ATTEMPTS:
-                raise
-            log.warning("ingest conflicted with a concurrent write; retrying (%d)", attempt)
-        except BaseException:
-            session.rollback()
-            raise
-    duration_ms = (time.perf_counter() - started) * 1000
+
+
+def _log_ingested(article: Article, drafts: Sequence[EventDraft], duration_ms: float) -> None:
     # One line per new article; app.observability also turns it into the ingest metrics.
     log.info(
         "ingested article %s: %d events in %.1f ms",
@@ -139,7 +118,259 @@ def ingest(
             "duration_ms": round(duration_ms, 2),
         },
     )
-    return _ingested(session, article, created=True)
+
+
+def ingest(
+    session: Session, data: ArticleCreate, *, max_text_bytes: int, consolidate: bool = True
+) -> ArticleIngested:
+    """Store an article with the events its text supports, or return the one already stored.
+
+    Extraction runs before the transaction opens, so the write is short; the article, its events
+    and its mentions are committed together or not at all. The unique constraints on url and text
+    hash settle a race between two posts of the same article. With `consolidate` (the default),
+    each dated sentence joins the stored event it tells, if any (`app.events.consolidation`).
+    """
+    _check_size(data, max_text_bytes)
+    digest = text_sha256(data.text)
+    existing = repository.find_duplicate(session, url=data.url, text_sha256=digest)
+    if existing is not None:
+        return _ingested(session, existing, created=False)
+
+    started = time.perf_counter()
+    drafts = event_service.drafts_from_text(
+        data.text,
+        published_at=data.published_at,
+        timezone=data.timezone,
+        language=data.language,
+        gazetteer=actor_service.gazetteer_for(session, data.language),
+    )
+    stored = _store_one(session, data, digest, drafts, consolidate)
+    if isinstance(stored, Article):
+        return _ingested(session, stored, created=False)
+    article, targets = stored
+    _log_ingested(article, drafts, (time.perf_counter() - started) * 1000)
+    return _ingested(session, article, created=True, event_ids=targets)
+
+
+def _store_one(
+    session: Session,
+    data: ArticleCreate,
+    digest: str,
+    drafts: Sequence[EventDraft],
+    consolidate: bool,
+    article_id: uuid.UUID | None = None,
+) -> tuple[Article, list[uuid.UUID]] | Article:
+    """Store one article with its drafts in a transaction of its own, retrying a transaction
+    that lost a race; return (article, event id per draft), or the article already stored."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        article = _new_article(data, digest)
+        if article_id is not None:
+            article.id = article_id
+        try:
+            repository.add_article(session, article)
+            session.flush()
+            targets = event_service.store_drafts(session, article, drafts, consolidate)
+            session.commit()
+            return article, targets
+        except IntegrityError:
+            session.rollback()
+            existing = repository.find_duplicate(session, url=data.url, text_sha256=digest)
+            if existing is not None:
+                return existing
+            # Another writer changed an event this article joins (its entity rows, say) between
+            # our read and our write; the whole transaction is undone, so run it again on the
+            # state that writer left.
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            log.warning("ingest conflicted with a concurrent write; retrying (%d)", attempt)
+        except BaseException:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What `ingest_many` did with one article."""
+
+    article_id: uuid.UUID
+    created: bool  # False: already stored (before this run, or earlier in it); nothing added
+    event_ids: tuple[uuid.UUID, ...] = ()  # the events its sentences back, in text order
+
+
+@dataclass(slots=True)
+class _Pending:
+    data: ArticleCreate
+    digest: str
+    article: Article | None = None  # None: a duplicate of `duplicate_of`
+    duplicate_of: uuid.UUID | None = None
+    extracted: Extracted | None = None
+    targets: list[uuid.UUID] = dataclasses.field(default_factory=list)
+
+
+def ingest_many(
+    session: Session,
+    articles: Iterable[ArticleCreate],
+    *,
+    max_text_bytes: int,
+    consolidate: bool = True,
+    workers: int | None = None,
+    batch_size: int = 50,
+    on_batch: Callable[[list[IngestOutcome]], None] | None = None,
+) -> list[IngestOutcome]:
+    """`ingest` for many articles, in order, with the same result as ingesting them one by one.
+
+    Articles already stored (same URL or text, as for `ingest`) are skipped before any work, so a
+    run that was interrupted can simply be run again. The others are extracted in `workers`
+    processes (default: one per CPU; 0 extracts in this process) while this process writes them
+    in transactions of `batch_size` articles, all or nothing each: an interruption loses at most
+    the batch being written, never part of an article. Every article is still consolidated
+    against everything stored before it, earlier articles of its batch included, so the events
+    are those one-by-one ingest would store. A batch that collides with a concurrent writer
+    (the same article stored meanwhile) is rolled back and written one article at a time.
+    `on_batch` is called with the outcomes of each batch once it is committed.
+    """
+    gazetteers = {
+        language: actor_service.gazetteer_for(session, language) for language in SUPPORTED_LANGUAGES
+    }
+    session.commit()  # end the read transaction: batches start their own
+    workers = default_workers() if workers is None else workers
+    outcomes: list[IngestOutcome] = []
+    seen: dict[str, uuid.UUID] = {}  # url and text hash of every article of this run
+    # One cache for the run: what a batch read of the events it joined serves the next one.
+    cache = event_service.CandidateCache()
+    with Extractor(gazetteers, workers) as extractor:
+        in_flight: collections.deque = collections.deque()
+        for batch in _batches(articles, batch_size):
+            pending = _new_in_batch(session, batch, seen, max_text_bytes)
+            jobs = [
+                Job(p.data.text, p.data.published_at, p.data.timezone, p.data.language)
+                for p in pending
+                if p.article is not None
+            ]
+            in_flight.append((pending, extractor.submit(jobs)))
+            # Extraction of the next batches overlaps the write of this one.
+            if len(in_flight) > IN_FLIGHT_BATCHES:
+                _write_batch(
+                    session,
+                    *in_flight.popleft(),
+                    extractor,
+                    consolidate,
+                    cache,
+                    outcomes,
+                    on_batch,
+                )
+        while in_flight:
+            _write_batch(
+                session, *in_flight.popleft(), extractor, consolidate, cache, outcomes, on_batch
+            )
+    return outcomes
+
+
+def _batches(articles: Iterable[ArticleCreate], size: int) -> Iterator[list[ArticleCreate]]:
+    batch: list[ArticleCreate] = []
+    for article in articles:
+        batch.append(article)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _new_in_batch(
+    session: Session,
+    batch: Sequence[ArticleCreate],
+    seen: dict[str, uuid.UUID],
+    max_text_bytes: int,
+) -> list[_Pending]:
+    """Each article of the batch, with a new `Article` unless it is already stored or repeats
+    an earlier article of the run (one query for the batch)."""
+    for data in batch:
+        _check_size(data, max_text_bytes)
+    digests = [text_sha256(data.text) for data in batch]
+    stored = repository.find_duplicates(
+        session,
+        urls=[data.url for data in batch if data.url],
+        text_sha256s=digests,
+    )
+    session.commit()
+    pending = []
+    for data, digest in zip(batch, digests, strict=True):
+        keys = [f"sha256:{digest}", *([f"url:{data.url}"] if data.url else [])]
+        earlier = next((seen[key] for key in keys if key in seen), None)
+        if earlier is None:
+            earlier = next((stored[key] for key in keys if key in stored), None)
+        if earlier is not None:
+            pending.append(_Pending(data, digest, duplicate_of=earlier))
+            continue
+        article = _new_article(data, digest)
+        for key in keys:
+            seen[key] = article.id
+        pending.append(_Pending(data, digest, article=article))
+    return pending
+
+
+def _write_batch(
+    session: Session,
+    pending: list[_Pending],
+    submitted: list,
+    extractor: Extractor,
+    consolidate: bool,
+    cache: event_service.CandidateCache,
+    outcomes: list[IngestOutcome],
+    on_batch: Callable[[list[IngestOutcome]], None] | None,
+) -> None:
+    new = [p for p in pending if p.article is not None]
+    for p, result in zip(new, extractor.results(submitted), strict=True):
+        p.extracted = result
+    try:
+        if consolidate:
+            event_service.resume(session, cache)
+        else:
+            cache.forget()  # without preload it would only grow: one batch's worth at most
+        repository.insert_articles(session, [p.article for p in new])
+        if consolidate:
+            # One read of every event the batch may join, instead of one per article.
+            event_service.preload(
+                session, cache, (draft for p in new for draft in p.extracted.drafts)
+            )
+        for p in new:
+            p.targets = event_service.store_drafts(
+                session, p.article, p.extracted.drafts, consolidate, cache
+            )
+        event_service.write_pending(session, cache)
+        session.commit()
+    except IntegrityError:
+        # Someone else stored one of these articles since we looked: one at a time, as
+        # `ingest` does (each finds its duplicate or is stored in a transaction of its own).
+        session.rollback()
+        cache.forget()
+        log.warning("a batch of %d articles collided with another writer; one by one", len(new))
+        for p in new:
+            stored = _store_one(
+                session, p.data, p.digest, p.extracted.drafts, consolidate, p.article.id
+            )
+            if isinstance(stored, Article):
+                p.duplicate_of, p.article = stored.id, None
+            else:
+                p.targets = stored[1]
+    except BaseException:
+        session.rollback()
+        cache.forget()
+        raise
+    batch_outcomes = []
+    for p in pending:
+        if p.article is None:
+            batch_outcomes.append(IngestOutcome(p.duplicate_of, created=False))
+            continue
+        batch_outcomes.append(
+            IngestOutcome(p.article.id, created=True, event_ids=tuple(dict.fromkeys(p.targets)))
+        )
+        _log_ingested(p.article, p.extracted.drafts, p.extracted.seconds * 1000)
+    outcomes.extend(batch_outcomes)
+    if on_batch is not None:
+        on_batch(batch_outcomes)
 
 
 def get_article_or_404(session: Session, article_id: uuid.UUID) -> Article:

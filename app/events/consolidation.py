@@ -175,7 +175,10 @@ _STOPWORDS = frozenset(
 
 @dataclass(slots=True)
 class MentionFacts:
-    """What consolidation needs to know about one mention (stored or about to be)."""
+    """What consolidation needs to know about one mention (stored or about to be).
+
+    Facts are not changed once scored: the word and name sets scoring needs are computed on
+    first use and kept (`profile`)."""
 
     date_start: date
     date_end: date
@@ -192,11 +195,12 @@ class MentionFacts:
     published_at: datetime
     sentence_start: int
     inherited: bool = False  # dated by the sentence before it, not by a phrase of its own
+    profile: _Profile | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)
 class EventFacts:
-    """What consolidation needs to know about a candidate event."""
+    """What consolidation needs to know about a candidate event (not changed once scored)."""
 
     id: object
     date_start: date
@@ -208,6 +212,21 @@ class EventFacts:
     locations: tuple[str, ...]
     articles: frozenset = field(default_factory=frozenset)  # articles backing it with own dates
     sentences: tuple[str, ...] = ()  # every sentence backing it (the description's included)
+    profile: _Profile | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class _Profile:
+    """The sets a mention or an event is scored by, computed once however many it meets.
+
+    `text_words` are the words of title and sentence (mention) or title and description
+    (event); `sentence_words` those of each sentence backing an event (none for a mention)."""
+
+    actors: frozenset[str]
+    locations: frozenset[str]
+    title_words: frozenset[str]
+    text_words: frozenset[str]
+    sentence_words: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -235,12 +254,29 @@ def content_words(text: str) -> frozenset[str]:
     )
 
 
-def _overlap(a: Iterable[str], b: Iterable[str]) -> float:
-    """Overlap coefficient: shared items over the smaller set (0 when either is empty)."""
-    first, second = set(a), set(b)
-    if not first or not second:
-        return 0.0
-    return len(first & second) / min(len(first), len(second))
+def _mention_profile(mention: MentionFacts) -> _Profile:
+    profile = mention.profile
+    if profile is None:
+        profile = mention.profile = _Profile(
+            frozenset(mention.actors),
+            frozenset(mention.locations),
+            content_words(mention.title),
+            content_words(f"{mention.title} {mention.sentence}"),
+        )
+    return profile
+
+
+def _event_profile(event: EventFacts) -> _Profile:
+    profile = event.profile
+    if profile is None:
+        profile = event.profile = _Profile(
+            frozenset(event.actors),
+            frozenset(event.locations),
+            content_words(event.title),
+            content_words(f"{event.title} {event.description}"),
+            tuple(content_words(sentence) for sentence in event.sentences),
+        )
+    return profile
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -253,6 +289,7 @@ def intervals_intersect(a_start: date, a_end: date, b_start: date, b_end: date) 
     return a_start <= b_end and b_start <= a_end
 
 
+@lru_cache(maxsize=1024)
 def _category_likeness(first: str, second: str) -> float:
     if first == second:
         return 1.0
@@ -269,61 +306,91 @@ def _category_likeness(first: str, second: str) -> float:
     return 0.0
 
 
-def _actor_likeness(mention: MentionFacts, event: EventFacts) -> float:
-    if not mention.actors or not event.actors:
+def _actor_likeness(mention: MentionFacts, m: _Profile, e: _Profile) -> float:
+    if not m.actors or not e.actors:
         return 0.5  # unknown: neither for nor against
-    # Half for how many actors they share, half for whether the mention's subject (its first
-    # actor) is one of the event's: "Ukraine endorsed ... at the Jeddah talks" is about Ukraine.
-    subject = 1.0 if mention.actors[0] in event.actors else 0.0
-    return 0.5 * _overlap(mention.actors, event.actors) + 0.5 * subject
+    # Half for how many actors they share (overlap coefficient: shared over the smaller set),
+    # half for whether the mention's subject (its first actor) is one of the event's:
+    # "Ukraine endorsed ... at the Jeddah talks" is about Ukraine.
+    subject = 1.0 if mention.actors[0] in e.actors else 0.0
+    overlap = len(m.actors & e.actors) / min(len(m.actors), len(e.actors))
+    return 0.5 * overlap + 0.5 * subject
+
+
+def _likeness(mention: MentionFacts, event: EventFacts, m: _Profile, e: _Profile) -> float:
+    """The score without its wording part (`similarity` adds WORDING_WEIGHT * wording)."""
+    if m.locations and e.locations:
+        locations = 0.0 if m.locations.isdisjoint(e.locations) else 1.0
+    else:
+        locations = 0.5  # unknown: neither for nor against
+    return (
+        ACTOR_WEIGHT * _actor_likeness(mention, m, e)
+        + LOCATION_WEIGHT * locations
+        + CATEGORY_WEIGHT * _category_likeness(mention.category, event.category)
+    )
+
+
+def _wording(m: _Profile, e: _Profile) -> float:
+    # The best-matching single sentence of the event: every report words a happening its own
+    # way, and one of them is usually close to this one. Once one is close enough for the cap,
+    # the others cannot change the result.
+    best = max(_dice(m.title_words, e.title_words), _dice(m.text_words, e.text_words))
+    if best * 1.5 < 1.0:
+        for words in e.sentence_words:
+            best = max(best, _dice(m.text_words, words))
+            if best * 1.5 >= 1.0:
+                break
+    return min(1.0, best * 1.5)
 
 
 def similarity(mention: MentionFacts, event: EventFacts) -> float:
     """How alike a mention and an event are, dates aside: 0 (nothing shared) to 1."""
-    if mention.locations and event.locations:
-        locations = 1.0 if set(mention.locations) & set(event.locations) else 0.0
-    else:
-        locations = 0.5  # unknown: neither for nor against
-    mention_words = content_words(f"{mention.title} {mention.sentence}")
-    # The best-matching single sentence of the event: every report words a happening its own
-    # way, and one of them is usually close to this one.
-    wording = max(
-        [
-            _dice(content_words(mention.title), content_words(event.title)),
-            _dice(mention_words, content_words(f"{event.title} {event.description}")),
-            *(_dice(mention_words, content_words(sentence)) for sentence in event.sentences),
-        ]
-    )
-    wording = min(1.0, wording * 1.5)
+    m, e = _mention_profile(mention), _event_profile(event)
+    return _likeness(mention, event, m, e) + WORDING_WEIGHT * _wording(m, e)
+
+
+def _may_join(mention: MentionFacts, event: EventFacts, m: _Profile, e: _Profile) -> bool:
     return (
-        ACTOR_WEIGHT * _actor_likeness(mention, event)
-        + LOCATION_WEIGHT * locations
-        + CATEGORY_WEIGHT * _category_likeness(mention.category, event.category)
-        + WORDING_WEIGHT * wording
+        mention.date_start <= event.date_end
+        and event.date_start <= mention.date_end
+        and not (event.articles and mention.article_id in event.articles)
+        and not (m.actors.isdisjoint(e.actors) and m.locations.isdisjoint(e.locations))
     )
 
 
 def match_score(mention: MentionFacts, event: EventFacts) -> float | None:
     """The join score of `mention` with `event`, or None when they may not join at all."""
-    if not intervals_intersect(
-        mention.date_start, mention.date_end, event.date_start, event.date_end
-    ):
+    m, e = _mention_profile(mention), _event_profile(event)
+    if not _may_join(mention, event, m, e):
         return None
-    if mention.article_id in event.articles:
-        return None
-    shared_actor = bool(set(mention.actors) & set(event.actors))
-    shared_location = bool(set(mention.locations) & set(event.locations))
-    if not shared_actor and not shared_location:
-        return None
-    return similarity(mention, event)
+    return _likeness(mention, event, m, e) + WORDING_WEIGHT * _wording(m, e)
 
 
 def best_match(mention: MentionFacts, candidates: Sequence[EventFacts]) -> EventFacts | None:
-    """The candidate the mention joins, or None when it starts an event of its own."""
+    """The candidate the mention joins, or None when it starts an event of its own.
+
+    The first candidate with the highest `match_score` at or above `JOIN_THRESHOLD`. The
+    wording is compared last, and only when the rest of the score leaves a candidate a chance
+    (the wording part is at most WORDING_WEIGHT), which skips most of the work; the result is
+    the same as scoring every candidate."""
+    m = _mention_profile(mention)
     best: tuple[float, EventFacts] | None = None
     for candidate in candidates:
-        score = match_score(mention, candidate)
-        if score is not None and score >= JOIN_THRESHOLD and (best is None or score > best[0]):
+        # Dates first: most candidates of an article's mention fail them.
+        if not (
+            mention.date_start <= candidate.date_end and candidate.date_start <= mention.date_end
+        ):
+            continue
+        e = _event_profile(candidate)
+        if not _may_join(mention, candidate, m, e):
+            continue
+        likeness = _likeness(mention, candidate, m, e)
+        # Float addition is monotonic, so likeness + WORDING_WEIGHT bounds the score exactly.
+        ceiling = likeness + WORDING_WEIGHT
+        if ceiling < JOIN_THRESHOLD or (best is not None and ceiling <= best[0]):
+            continue
+        score = likeness + WORDING_WEIGHT * _wording(m, e)
+        if score >= JOIN_THRESHOLD and (best is None or score > best[0]):
             best = (score, candidate)
     return None if best is None else best[1]
 

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import operator
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.engine import Row
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.types import NullType
 from sqlmodel import Session
 
 from app.articles.models import Article
@@ -68,42 +90,255 @@ def list_events(
     limit: int,
     after: tuple[date, uuid.UUID] | None = None,
     descending: bool = False,
-) -> list[Event]:
-    """One page of events in (date_start, id) order, starting after the keyset `after`.
+) -> list[Row]:
+    """One page of events in (date_start, id) order, starting after the keyset `after`: rows of
+    `PUBLIC_EVENT_COLUMNS` as the driver returns them (see `uuid_text` and friends), no ORM.
 
     With a lower date bound, an event overlaps [from, to] only if it starts at most its span
     before `from`. Asking each span class separately, with that class's longest span as the
     bound, turns the scan of every event since the archive began into a few short index range
-    scans (ix_events_span_class_date_start_id); the pages merge in order here.
+    scans (ix_events_span_class_date_start_id). The classes' pages are one statement: a UNION
+    ALL of their keys (read from that index alone), merged and cut to `limit` in SQL, then
+    joined to the events, so one round trip reads and returns only `limit` rows.
+
+    That statement takes SQLAlchemy milliseconds to build, more than the database takes to run
+    it; for a filter on dates alone (a calendar's query) it is built once per shape, with bound
+    parameters, and reused.
     """
     if filters.date_from is None:
-        return _page(session, _conditions(filters), limit, after, descending)
-    pages = []
-    for span, bound in enumerate((*SPAN_CLASS_BOUNDS, None)):
-        conditions = [*_conditions(filters), Event.span_class == span]
-        if bound is not None and filters.date_from.toordinal() > bound:
-            conditions.append(Event.date_start >= filters.date_from - timedelta(days=bound))
-        pages.extend(_page(session, conditions, limit, after, descending))
-    pages.sort(key=lambda event: (event.date_start, event.id), reverse=descending)
-    return pages[:limit]
+        statement = _page(PUBLIC_EVENT_COLUMNS, _conditions(filters), limit, after, descending)
+        return list(session.execute(statement))
+    # A class's bound applies unless it would reach before year 1.
+    bounded = tuple(filters.date_from.toordinal() > bound for bound in SPAN_CLASS_BOUNDS)
+    if dataclasses.replace(filters, date_from=None, date_to=None) != EventFilters():
+        lower = [
+            filters.date_from - timedelta(days=bound) if applies else None
+            for bound, applies in zip(SPAN_CLASS_BOUNDS, bounded, strict=True)
+        ]
+        statement = _span_class_pages(_conditions(filters), lower, limit, after, descending)
+        return list(session.execute(statement))
+    statement = _date_range_statement(
+        filters.date_to is not None, bounded, after is not None, descending
+    )
+    values = {"date_from": filters.date_from, "limit": limit}
+    if filters.date_to is not None:
+        values["date_to"] = filters.date_to
+    for span, bound in enumerate(SPAN_CLASS_BOUNDS):
+        if bounded[span]:
+            values[f"from_{span}"] = filters.date_from - timedelta(days=bound)
+    if after is not None:
+        values["after_date"], values["after_id"] = after
+    return list(session.execute(statement, values))
+
+
+def _span_class_pages(
+    conditions: list,
+    lower: Sequence,
+    limit,
+    after: tuple | None,
+    descending: bool,
+) -> Select:
+    """The statement of `list_events` with a lower date bound; `lower` holds each span class's
+    least date_start (None: unbounded), the last class has none."""
+    keys = (Event.date_start, Event.id)
+    parts = []
+    for span, least in enumerate((*lower, None)):
+        in_class = [*conditions, Event.span_class == span]
+        if least is not None:
+            in_class.append(Event.date_start >= least)
+        # A member of a compound select may not have its own ORDER BY / LIMIT on SQLite: each
+        # class's page is wrapped in a subquery.
+        parts.append(select(_page(keys, in_class, limit, after, descending).subquery()))
+    merged = union_all(*parts).subquery()
+    page = _ordered(select(merged), merged.c.date_start, merged.c.id, descending)
+    page = page.limit(limit).subquery()
+    statement = select(*PUBLIC_EVENT_COLUMNS).join(page, page.c.id == Event.id)
+    return _ordered(statement, Event.date_start, Event.id, descending)
+
+
+@functools.cache
+def _date_range_statement(
+    has_to: bool, bounded: tuple[bool, ...], has_after: bool, descending: bool
+) -> Select:
+    """`_span_class_pages` for filters on dates alone, with bound parameters for every value:
+    date_from, date_to, from_<class>, after_date, after_id, limit."""
+    date_type, id_type = Event.__table__.c.date_start.type, Event.__table__.c.id.type
+    filters = EventFilters(
+        date_from=bindparam("date_from", type_=date_type),
+        date_to=bindparam("date_to", type_=date_type) if has_to else None,
+    )
+    lower = [
+        bindparam(f"from_{span}", type_=date_type) if applies else None
+        for span, applies in enumerate(bounded)
+    ]
+    after = (
+        (bindparam("after_date", type_=date_type), bindparam("after_id", type_=id_type))
+        if has_after
+        else None
+    )
+    limit = bindparam("limit", type_=Integer())
+    return _span_class_pages(_conditions(filters), lower, limit, after, descending)
+
+
+def _raw(column):
+    """`column` read as the driver returns it: no result processing (SQLAlchemy's date, UUID and
+    aware-datetime processors cost more than the rest of a row)."""
+    return type_coerce(column, NullType()).label(column.key)
+
+
+# What the public shape of an event needs, and nothing else (never `curated`, `span_class`).
+PUBLIC_EVENT_COLUMNS = tuple(
+    _raw(column)
+    for column in (
+        Event.id,
+        Event.title,
+        Event.description,
+        Event.category,
+        Event.date_start,
+        Event.date_end,
+        Event.granularity,
+        Event.time,
+        Event.timex,
+        Event.confidence,
+        Event.status,
+        Event.created_at,
+        Event.updated_at,
+    )
+)
 
 
 def _page(
-    session: Session,
+    columns: Sequence,
     conditions: list,
-    limit: int,
-    after: tuple[date, uuid.UUID] | None,
+    limit,
+    after: tuple | None,
     descending: bool,
-) -> list[Event]:
-    statement = select(Event).where(*conditions)
+) -> Select:
+    statement = select(*columns).where(*conditions)
     key = tuple_(Event.date_start, Event.id)
     if after is not None:
         statement = statement.where(key < tuple_(*after) if descending else key > tuple_(*after))
+    return _ordered(statement, Event.date_start, Event.id, descending).limit(limit)
+
+
+def _ordered(statement: Select, date_start, event_id, descending: bool) -> Select:
+    """`statement` in keyset order: (date_start, id), or its reverse."""
     if descending:
-        statement = statement.order_by(Event.date_start.desc(), Event.id.desc())
+        return statement.order_by(date_start.desc(), event_id.desc())
+    return statement.order_by(date_start, event_id)
+
+
+def public_event_rows(session: Session, event_ids: Sequence[uuid.UUID]) -> list[Row]:
+    """Rows of `PUBLIC_EVENT_COLUMNS` for these events, in the order of `event_ids`."""
+    if not event_ids:
+        return []
+    rows = session.execute(select(*PUBLIC_EVENT_COLUMNS).where(Event.id.in_(list(event_ids))))
+    by_id = {uuid_key(row.id): row for row in rows}
+    return [by_id[event_id] for event_id in event_ids if event_id in by_id]
+
+
+# The two queries that complete a page of events, built once: their only value is the list of
+# event ids (an expanding parameter), so each use skips SQLAlchemy's statement construction.
+_entities, _mentions, _articles = EventEntity.__table__, Mention.__table__, Article.__table__
+_PUBLIC_ENTITIES = (
+    select(_raw(_entities.c.event_id), _entities.c.kind, _entities.c.name)
+    .where(type_coerce(_entities.c.event_id, NullType()).in_(bindparam("ids", expanding=True)))
+    .order_by(_entities.c.event_id, _entities.c.kind, _entities.c.position)
+)
+# What an event's source shows: the mention's sentence and date phrase, and of its article
+# what identifies it (never the text: it can be a megabyte).
+_PUBLIC_SOURCES = (
+    select(
+        _raw(_mentions.c.event_id),
+        _raw(_mentions.c.id).label("mention_id"),
+        _mentions.c.sentence,
+        _mentions.c.sentence_start,
+        _mentions.c.sentence_end,
+        _mentions.c.phrase,
+        _mentions.c.phrase_start,
+        _mentions.c.phrase_end,
+        _mentions.c.timex_type,
+        _mentions.c.timex_value,
+        _mentions.c.rule,
+        _raw(_mentions.c.article_id),
+        _articles.c.url,
+        _articles.c.title,
+        _raw(_articles.c.published_at),
+        _articles.c.timezone,
+    )
+    .join(_articles, _articles.c.id == _mentions.c.article_id)
+    .where(type_coerce(_mentions.c.event_id, NullType()).in_(bindparam("ids", expanding=True)))
+    .order_by(_mentions.c.event_id, _articles.c.published_at, _mentions.c.phrase_start)
+)
+
+
+def public_entities(
+    session: Session, raw_event_ids: Sequence
+) -> dict[object, tuple[list[str], list[str]]]:
+    """(actors, locations) of many events, in their stored order, in one query; keyed by the
+    raw event id of `list_events` rows. Events with neither are absent."""
+    found: dict[object, tuple[list[str], list[str]]] = {}
+    if not raw_event_ids:
+        return found
+    for raw_id, kind, name in session.execute(_PUBLIC_ENTITIES, {"ids": list(raw_event_ids)}):
+        names = found.get(raw_id)
+        if names is None:
+            names = found[raw_id] = ([], [])
+        names[kind == "location"].append(name)
+    return found
+
+
+def public_sources(session: Session, raw_event_ids: Sequence) -> dict[object, list[Row]]:
+    """The mentions of many events with what their sources show of their articles, in one
+    query, keyed by raw event id; each event's oldest article first, then by position."""
+    found: dict[object, list[Row]] = defaultdict(list)
+    if not raw_event_ids:
+        return found
+    for row in session.execute(_PUBLIC_SOURCES, {"ids": list(raw_event_ids)}):
+        found[row[0]].append(row)
+    return found
+
+
+# Raw values → their JSON text. SQLite returns what SQLAlchemy stored (UUIDs as 32 hex digits,
+# dates as ISO text, instants as naive UTC ISO text); psycopg returns uuid.UUID, date and aware
+# datetime. Both come out exactly as pydantic writes them in `EventPublic`.
+
+
+def uuid_text(value) -> str:
+    if type(value) is str:
+        if len(value) == 32:
+            return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+        return str(uuid.UUID(value))
+    return str(value)
+
+
+def uuid_key(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def date_text(value) -> str:
+    return value if type(value) is str else value.isoformat()
+
+
+def instant(value) -> datetime:
+    """A stored instant as an aware UTC datetime."""
+    if type(value) is str:
+        value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def instant_text(value) -> str:
+    """A stored instant as pydantic writes an aware UTC datetime: microseconds only when
+    non-zero, `Z` for the zone."""
+    if type(value) is str:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            return moment.isoformat() + "Z"
     else:
-        statement = statement.order_by(Event.date_start, Event.id)
-    return list(session.scalars(statement.limit(limit)))
+        moment = value
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 def get_event(session: Session, event_id: uuid.UUID) -> Event | None:
@@ -232,20 +467,68 @@ def insert_events(
     """Insert many new events and their actors and locations in two statements."""
     # A bulk insert skips the ORM's before_insert listener, so the derived column is set here.
     rows = [{**row, "span_class": span_class(row["date_start"], row["date_end"])} for row in rows]
-    session.execute(insert(Event), rows)
-    entity_rows = [
-        {"event_id": event_id, "kind": kind, "name": name, "position": position}
-        for event_id, actors, locations in names
-        for kind, group in (("actor", actors), ("location", locations))
-        for position, name in enumerate(dict.fromkeys(group))
-    ]
-    if entity_rows:
-        session.execute(insert(EventEntity), entity_rows)
+    _insert_rows(session, Event.__table__, rows)
+    _insert_rows(session, EventEntity.__table__, _entity_rows(names))
 
 
 def insert_mentions(session: Session, rows: Sequence[dict]) -> None:
-    if rows:
-        session.execute(insert(Mention), list(rows))
+    _insert_rows(session, Mention.__table__, rows)
+
+
+def _insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table` in one executemany.
+
+    Core inserts, not ORM bulk inserts: the same SQL, a third of the Python. On SQLite, where
+    ingest spends more in SQLAlchemy's per-row parameter handling than SQLite spends storing
+    the rows, the values go through the columns' own bind processors (so they are stored
+    exactly as a Core insert stores them) and straight to the driver's executemany."""
+    if not rows:
+        return
+    connection = session.connection()
+    columns = tuple(rows[0])
+    plan = _driver_insert(table, columns, connection.dialect) if _is_sqlite(connection) else None
+    if plan is None:
+        connection.execute(insert(table), list(rows))
+        return
+    sql, getter, processors = plan
+    parameters = []
+    for row in rows:
+        values = getter(row)
+        if processors:
+            values = list(values)
+            for index, process in processors:
+                values[index] = process(values[index])
+            values = tuple(values)
+        parameters.append(values)
+    connection.exec_driver_sql(sql, parameters)
+
+
+def _is_sqlite(connection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+@functools.lru_cache(maxsize=32)
+def _driver_insert(table: Table, columns: tuple[str, ...], dialect) -> tuple | None:
+    """(the INSERT for these columns of `table` as the dialect writes it, a getter of a row's
+    values in its parameter order, the bind processors by position); None when a column left
+    out has a default of SQLAlchemy's to fill in (a Core insert does that)."""
+    if len(columns) < 2 or any(
+        column.default is not None or column.onupdate is not None
+        for column in table.columns
+        if column.name not in columns
+    ):
+        return None
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    order = compiled.positiontup
+    if not compiled.positional or order is None or sorted(order) != sorted(columns):
+        return None
+    processors = tuple(
+        (index, process)
+        for index, name in enumerate(order)
+        if (process := table.columns[name].type.dialect_impl(dialect).bind_processor(dialect))
+        is not None
+    )
+    return compiled.string, operator.itemgetter(*order), processors
 
 
 def delete_event(session: Session, event: Event) -> None:
@@ -333,16 +616,35 @@ def candidate_events(
     return list(session.scalars(statement))
 
 
+# What ingest reads of an event it may join, and may change (not its timestamps).
+CANDIDATE_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "category",
+    "date_start",
+    "date_end",
+    "granularity",
+    "time",
+    "timex",
+    "confidence",
+    "curated",
+)
+
+
 def candidate_events_for_many(
     session: Session,
     probes: Sequence[tuple[date, date, Sequence[str], Sequence[str]]],
     *,
     window_days: int,
-    limit: int = 1000,
-) -> list[Event]:
+    limit: int | None = 1000,
+) -> list[Row]:
     """`candidate_events` for all the mentions of an article in one query: events in any of
     the probes' date windows (overlapping windows merged) naming any of their actors or places.
-    The caller checks each probe against each event; this only bounds what is read."""
+    The caller checks each probe against each event; this only bounds what is read.
+
+    Plain rows with the columns of `CANDIDATE_COLUMNS` as attributes, not ORM objects: ingest
+    reads dozens per article and writes the changed ones back in bulk (`update_events`)."""
     window = timedelta(days=window_days)
     spans = sorted((start - window, end + window) for start, end, _, _ in probes)
     merged: list[list[date]] = []
@@ -353,51 +655,206 @@ def candidate_events_for_many(
             merged.append([start, end])
     actors = list(dict.fromkeys(name for probe in probes for name in probe[2]))
     locations = list(dict.fromkeys(name for probe in probes for name in probe[3]))
-    named = [
-        and_(EventEntity.kind == kind, EventEntity.name.in_(names))
-        for kind, names in (("actor", actors), ("location", locations))
-        if names
-    ]
-    if not named or not merged:
+    if not (actors or locations) or not merged:
         return []
-    statement = (
-        select(Event)
-        .where(
-            or_(*(and_(Event.date_start <= end, Event.date_end >= start) for start, end in merged)),
-            Event.id.in_(select(EventEntity.event_id).where(or_(*named))),
+    values: dict = {"actors": actors, "locations": locations}
+    for index, (start, end) in enumerate(merged):
+        values[f"start_{index}"], values[f"end_{index}"] = start, end
+    if limit is not None:
+        values["limit"] = limit
+    statement = _candidate_statement(len(merged), limit is not None)
+    return list(session.execute(statement, values))
+
+
+@functools.lru_cache(maxsize=64)
+def _candidate_statement(windows: int, limited: bool) -> Select:
+    """The statement of `candidate_events_for_many` for `windows` date windows, built once,
+    with bound parameters: start_<i>, end_<i>, actors, locations (lists), limit."""
+    events, entities = Event.__table__, EventEntity.__table__
+    date_type, name_type = events.c.date_start.type, entities.c.name.type
+    named = or_(
+        *(
+            and_(
+                entities.c.kind == kind,
+                entities.c.name.in_(bindparam(group, expanding=True, type_=name_type)),
+            )
+            for kind, group in (("actor", "actors"), ("location", "locations"))
         )
-        .order_by(Event.date_start, Event.id)
-        .limit(limit)
+    )
+    statement = (
+        select(*(events.c[name] for name in CANDIDATE_COLUMNS))
+        .where(
+            or_(
+                *(
+                    and_(
+                        events.c.date_start <= bindparam(f"end_{index}", type_=date_type),
+                        events.c.date_end >= bindparam(f"start_{index}", type_=date_type),
+                    )
+                    for index in range(windows)
+                )
+            ),
+            events.c.id.in_(select(entities.c.event_id).where(named)),
+        )
+        .order_by(events.c.date_start, events.c.id)
         # The ingest that reads these events may rewrite them; concurrent ingests touching the
         # same events queue here (rows locked in one order, so they cannot deadlock) instead of
         # overwriting each other. SQLite serialises writers anyway and ignores this.
-        .with_for_update(of=Event)
+        .with_for_update(of=events)
     )
-    return list(session.scalars(statement))
+    if limited:
+        statement = statement.limit(bindparam("limit", type_=Integer()))
+    return statement
+
+
+def candidate_cache_key(session: Session) -> tuple | None:
+    """(connection, rows it has changed, data version): while it stays the same, nobody has
+    written to the database, on this connection or any other; None where that cannot be told
+    cheaply (everywhere but SQLite).
+
+    SQLite's `data_version` changes whenever another connection commits, never for the
+    connection's own commits, which `total_changes` counts instead (another session of this
+    process may have had the same pooled connection in between)."""
+    connection = session.connection()
+    if not _is_sqlite(connection):
+        return None
+    driver_connection = connection.connection.dbapi_connection
+    version = connection.exec_driver_sql("PRAGMA data_version").scalar()
+    return (driver_connection, driver_connection.total_changes, version)
+
+
+def update_events(session: Session, changes: Sequence[tuple[uuid.UUID, dict]]) -> None:
+    """Write changed columns of many events: one executemany per set of changed columns.
+
+    Only the columns that changed are set, as the ORM would: the full-text triggers fire on an
+    update of title or description, and most joins change neither. ORM copies of these events
+    in the session are expired, so a later read in the same session sees the new values."""
+    events = Event.__table__
+    groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    for event_id, values in changes:
+        if not values:
+            continue
+        values = dict(values)
+        if "date_start" in values or "date_end" in values:
+            values["span_class"] = span_class(values["date_start"], values["date_end"])
+        groups[tuple(sorted(values))].append({"event_key": event_id, **values})
+    for columns, rows in groups.items():
+        statement = (
+            update(events)
+            .where(events.c.id == bindparam("event_key"))
+            .values({name: bindparam(name, type_=events.c[name].type) for name in columns})
+        )
+        session.connection().execute(statement, rows)
+    _expire(session, Event, [event_id for event_id, values in changes if values])
+
+
+def replace_entities_many(
+    session: Session, entities: Sequence[tuple[uuid.UUID, Sequence[str], Sequence[str]]]
+) -> None:
+    """Replace the actors and locations of many events: one delete, one insert."""
+    if not entities:
+        return
+    session.execute(
+        delete(EventEntity).where(
+            EventEntity.event_id.in_([event_id for event_id, _, _ in entities])
+        )
+    )
+    _insert_rows(session, EventEntity.__table__, _entity_rows(entities))
+
+
+def _entity_rows(
+    entities: Sequence[tuple[uuid.UUID, Sequence[str], Sequence[str]]],
+) -> list[dict]:
+    return [
+        {"event_id": event_id, "kind": kind, "name": name, "position": position}
+        for event_id, actors, locations in entities
+        for kind, group in (("actor", actors), ("location", locations))
+        for position, name in enumerate(dict.fromkeys(group))
+    ]
+
+
+def _expire(session: Session, model: type, ids: Sequence[uuid.UUID]) -> None:
+    identity_map = session.identity_map
+    for id_ in ids:
+        instance = identity_map.get(identity_key(model, id_))
+        if instance is not None:
+            session.expire(instance)
 
 
 def sentences_for(
     session: Session, event_ids: Sequence[uuid.UUID], *, per_event: int = 10
 ) -> dict[uuid.UUID, list[str]]:
     """The sentences of the first `per_event` mentions backing each event, in one query."""
-    found: dict[uuid.UUID, list[str]] = defaultdict(list)
-    if not event_ids:
-        return found
-    rank = (
+    found = sentence_rows_for(session, event_ids, per_event=per_event)
+    return defaultdict(list, {key: [row[2] for row in rows] for key, rows in found.items()})
+
+
+# The reads of ingest that run once per article or batch, built once: their values are lists
+# of event ids (expanding parameters), so each use skips SQLAlchemy's statement construction,
+# which costs more than SQLite takes to answer them.
+_CANDIDATE_ENTITIES = (
+    select(_entities.c.event_id, _entities.c.kind, _entities.c.name)
+    .where(_entities.c.event_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_entities.c.event_id, _entities.c.kind, _entities.c.position)
+)
+_RANKED_SENTENCES = (
+    select(
+        _mentions.c.event_id,
+        _mentions.c.created_at,
+        _mentions.c.id,
+        _mentions.c.sentence,
         func.row_number()
-        .over(partition_by=Mention.event_id, order_by=(Mention.created_at, Mention.id))
-        .label("rank")
+        .over(
+            partition_by=_mentions.c.event_id,
+            order_by=(_mentions.c.created_at, _mentions.c.id),
+        )
+        .label("rank"),
     )
-    ranked = (
-        select(Mention.event_id, Mention.sentence, rank)
-        .where(Mention.event_id.in_(list(event_ids)))
-        .subquery()
+    .where(_mentions.c.event_id.in_(bindparam("ids", expanding=True)))
+    .subquery()
+)
+_SENTENCE_ROWS = (
+    select(
+        _RANKED_SENTENCES.c.event_id,
+        _RANKED_SENTENCES.c.created_at,
+        _RANKED_SENTENCES.c.id,
+        _RANKED_SENTENCES.c.sentence,
     )
-    rows = session.execute(
-        select(ranked.c.event_id, ranked.c.sentence).where(ranked.c.rank <= per_event)
+    .where(_RANKED_SENTENCES.c.rank <= bindparam("per_event", type_=Integer()))
+    .order_by(_RANKED_SENTENCES.c.event_id, _RANKED_SENTENCES.c.rank)
+)
+# Ids per statement: far below every database's limit on bound parameters.
+_IDS_PER_STATEMENT = 5000
+
+
+def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
+    ids = list(ids)
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        yield ids[start : start + _IDS_PER_STATEMENT]
+
+
+def candidate_entities(
+    session: Session, event_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, list[str]]]:
+    """`entities_for`, for ingest: actors and locations of many events, in their stored order."""
+    found: dict[uuid.UUID, dict[str, list[str]]] = defaultdict(
+        lambda: {"actor": [], "location": []}
     )
-    for event_id, sentence in rows:
-        found[event_id].append(sentence)
+    for ids in _chunks(event_ids):
+        for event_id, kind, name in session.execute(_CANDIDATE_ENTITIES, {"ids": ids}):
+            found[event_id][kind].append(name)
+    return found
+
+
+def sentence_rows_for(
+    session: Session, event_ids: Sequence[uuid.UUID], *, per_event: int = 10
+) -> dict[uuid.UUID, list[tuple[datetime, uuid.UUID, str]]]:
+    """(created_at, mention id, sentence) of the first `per_event` mentions backing each event,
+    in that order, in one query."""
+    found: dict[uuid.UUID, list[tuple[datetime, uuid.UUID, str]]] = defaultdict(list)
+    for ids in _chunks(event_ids):
+        rows = session.execute(_SENTENCE_ROWS, {"ids": ids, "per_event": per_event})
+        for event_id, created_at, mention_id, sentence in rows:
+            found[event_id].append((created_at, mention_id, sentence))
     return found
 
 

@@ -3,10 +3,14 @@ stored events, one per happening (`app.events.consolidation` decides what joins 
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from pydantic import TypeAdapter
+from sqlalchemy.engine import Row
 from sqlmodel import Session
 
 from app.articles.models import Article
@@ -20,94 +24,171 @@ from app.events.schemas import (
     EventBrief,
     EventCreate,
     EventDetail,
-    EventPage,
     EventPublic,
-    EventSource,
     EventSplit,
     EventUpdate,
-    MentionBrief,
 )
 from app.pagination import decode_cursor, encode_cursor, malformed_cursor
 from app.temporal import resolve
 from app.temporal.zones import zone
+
+_DATETIME_JSON = TypeAdapter(datetime)
 
 
 def local_time(moment: datetime, zone_name: str) -> datetime:
     return moment.astimezone(zone(zone_name))
 
 
-def _source(mentions: list[Mention], article: repository.ArticleRef) -> EventSource:
-    """One article's support of an event: its own dated sentence, the continuations beside it."""
-    own = [m for m in mentions if _is_own(m)] or mentions
-    primary = own[0]
-    return EventSource(
-        mention_id=primary.id,
-        article_id=article.id,
-        url=article.url,
-        title=article.title,
-        published_at=local_time(article.published_at, article.timezone),
-        phrase=primary.phrase,
-        phrase_start=primary.phrase_start,
-        phrase_end=primary.phrase_end,
-        sentence=primary.sentence,
-        timex_type=primary.timex_type,
-        timex_value=primary.timex_value,
-        rule=primary.rule,
-        other_mentions=[
-            MentionBrief(
-                mention_id=m.id,
-                sentence=m.sentence,
-                sentence_start=m.sentence_start,
-                inherited=not _is_own(m),
-            )
+def _published_text(published_at: object, zone_name: str) -> str:
+    """An article's publication time in its own zone, exactly as pydantic writes it."""
+    moment = local_time(repository.instant(published_at), zone_name)
+    offset = moment.utcoffset()
+    if offset is None or offset.seconds % 60 or offset.microseconds:
+        # Historical zones have offsets in seconds, which isoformat writes and pydantic does not.
+        return _DATETIME_JSON.dump_python(moment, mode="json")
+    text = moment.isoformat()
+    return text if offset else text[:-6] + "Z"
+
+
+def _public_source(mentions: list[Row], articles: dict) -> dict[str, Any]:
+    """One article's support of an event: its own dated sentence, the continuations beside it.
+
+    `mentions` are rows of `repository.public_sources`, read by position: a Row's attribute
+    access costs forty times its index access, and an export reads millions."""
+    primary = next((m for m in mentions if m[3] <= m[6] < m[4]), mentions[0])
+    (
+        _event_id,
+        mention_id,
+        sentence,
+        _sentence_start,
+        _sentence_end,
+        phrase,
+        phrase_start,
+        phrase_end,
+        timex_type,
+        timex_value,
+        rule,
+        article_id,
+        url,
+        title,
+        published_at,
+        timezone,
+    ) = primary
+    article = articles.get(article_id)
+    if article is None:
+        article = articles[article_id] = (
+            repository.uuid_text(article_id),
+            _published_text(published_at, timezone),
+        )
+    return {
+        "mention_id": repository.uuid_text(mention_id),
+        "article_id": article[0],
+        "url": url,
+        "title": title,
+        "published_at": article[1],
+        "phrase": phrase,
+        "phrase_start": phrase_start,
+        "phrase_end": phrase_end,
+        "sentence": sentence,
+        "timex_type": timex_type,
+        "timex_value": timex_value,
+        "rule": rule,
+        "other_mentions": [
+            {
+                "mention_id": repository.uuid_text(m[1]),
+                "sentence": m[2],
+                "sentence_start": m[3],
+                # Inherited: the date phrase stands outside the sentence (see `_is_own`).
+                "inherited": not m[3] <= m[6] < m[4],
+            }
             for m in mentions
             if m is not primary
         ],
-    )
+    }
 
 
-def _is_own(mention: Mention) -> bool:
+def _is_own(mention: Mention | Row) -> bool:
     """True when the mention's date phrase is in its own sentence (not inherited)."""
     return mention.sentence_start <= mention.phrase_start < mention.sentence_end
 
 
-def _sources(rows: list[tuple[Mention, repository.ArticleRef]]) -> list[EventSource]:
-    by_article: dict[uuid.UUID, tuple[list[Mention], repository.ArticleRef]] = {}
-    for mention, article in rows:
-        by_article.setdefault(article.id, ([], article))[0].append(mention)
-    return [_source(mentions, article) for mentions, article in by_article.values()]
+def _public_sources(mentions: list[Row], articles: dict) -> list[dict[str, Any]]:
+    if len(mentions) == 1:
+        return [_public_source(mentions, articles)]
+    by_article: dict[object, list[Row]] = {}
+    for mention in mentions:
+        by_article.setdefault(mention[11], []).append(mention)
+    return [_public_source(group, articles) for group in by_article.values()]
 
 
-def to_public(session: Session, events: Sequence[Event]) -> list[EventPublic]:
-    """Events with their entities and sources; a constant number of queries for any page size.
+def public_events(session: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """Events as `EventPublic` in plain values (str, int, float, bool, None, list, dict), from
+    rows of `repository.list_events`: two more queries for any number of events.
+
+    This is the read path of lists and exports: no ORM objects and no pydantic models, which
+    cost ten times more than the rest. orjson writes the result byte for byte as pydantic writes
+    `EventPublic` (same keys in the same order, same date, time and UUID text).
 
     `sources` has one entry per article (oldest first): the sentence whose date phrase dates the
     event, plus that article's other sentences backing it (`other_mentions`).
     """
-    ids = [event.id for event in events]
-    entities = repository.entities_for(session, ids)
-    sources = repository.sources_for(session, ids)
-    return [
-        EventPublic(
-            id=event.id,
-            title=event.title,
-            description=event.description,
-            category=event.category,
-            actors=entities[event.id]["actor"],
-            locations=entities[event.id]["location"],
-            date_start=event.date_start,
-            date_end=event.date_end,
-            granularity=event.granularity,
-            time=event.time,
-            timex=event.timex,
-            confidence=event.confidence,
-            status=event.status,
-            sources=_sources(sources[event.id]),
-            created_at=event.created_at,
-            updated_at=event.updated_at,
+    ids = [row[0] for row in rows]
+    entities = repository.public_entities(session, ids)
+    sources = repository.public_sources(session, ids)
+    uuid_text, date_text, instant_text = (
+        repository.uuid_text,
+        repository.date_text,
+        repository.instant_text,
+    )
+    # Article id and publication time by raw article id: many events cite the same articles.
+    articles: dict = {}
+    items = []
+    # Rows unpacked by position (see `_public_source`), in `repository.PUBLIC_EVENT_COLUMNS` order.
+    for (
+        event_id,
+        title,
+        description,
+        category,
+        date_start,
+        date_end,
+        granularity,
+        time,
+        timex,
+        confidence,
+        status,
+        created_at,
+        updated_at,
+    ) in rows:
+        names = entities.get(event_id)
+        mentions = sources.get(event_id)
+        items.append(
+            {
+                "id": uuid_text(event_id),
+                "title": title,
+                "description": description,
+                "category": category,
+                "actors": names[0] if names else [],
+                "locations": names[1] if names else [],
+                "date_start": date_text(date_start),
+                "date_end": date_text(date_end),
+                "granularity": granularity,
+                "time": time,
+                "timex": timex,
+                "confidence": float(confidence),
+                "status": status,
+                "sources": _public_sources(mentions, articles) if mentions else [],
+                "created_at": instant_text(created_at),
+                "updated_at": instant_text(updated_at),
+            }
         )
-        for event in events
-    ]
+    return items
+
+
+def to_public(session: Session, events: Sequence[Event]) -> list[EventPublic]:
+    """`public_events` of these (flushed) events as models, for single-event answers and
+    ingest: the very values lists and exports show. Three queries for any number of events."""
+    rows = repository.public_event_rows(session, [event.id for event in events])
+    return [EventPublic.model_validate(item) for item in public_events(session, rows)]
 
 
 def list_events(
@@ -117,7 +198,8 @@ def list_events(
     limit: int,
     cursor: str | None,
     descending: bool,
-) -> EventPage:
+) -> dict[str, Any]:
+    """One page of `GET /v1/events` (`EventPage` in plain values): three queries."""
     after = None
     if cursor:
         date_text, id_text = decode_cursor(cursor, 2)
@@ -129,8 +211,13 @@ def list_events(
         session, filters=filters, limit=limit + 1, after=after, descending=descending
     )
     page, more = rows[:limit], len(rows) > limit
-    next_cursor = encode_cursor(page[-1].date_start.isoformat(), str(page[-1].id)) if more else None
-    return EventPage(items=to_public(session, page), next_cursor=next_cursor)
+    next_cursor = None
+    if more:
+        last = page[-1]
+        next_cursor = encode_cursor(
+            repository.date_text(last.date_start), repository.uuid_text(last.id)
+        )
+    return {"items": public_events(session, page), "next_cursor": next_cursor}
 
 
 def get_event_or_404(session: Session, event_id: uuid.UUID) -> Event:
@@ -391,26 +478,311 @@ def _state(event: Event, actors: Sequence[str], locations: Sequence[str]) -> con
     )
 
 
+@dataclasses.dataclass(slots=True)
+class _StoredEvent:
+    """The columns of a stored event that ingest reads and may change."""
+
+    id: uuid.UUID
+    title: str
+    description: str
+    category: str
+    date_start: date
+    date_end: date
+    granularity: str
+    time: str | None
+    timex: str | None
+    confidence: float
+    curated: bool
+
+    @classmethod
+    def of(cls, row: Row) -> _StoredEvent:
+        return cls(*(getattr(row, name) for name in cls.__slots__))
+
+
+@dataclasses.dataclass(slots=True)
+class CandidateCache:
+    """What ingest reads of the stored events, kept across the articles of one transaction.
+
+    `ingest_many` writes a batch of articles in one transaction, and in a run of reports about
+    the same happenings each article reads the same events again. `preload` reads, in one go,
+    every event any article of the batch may join (the union of their date windows and names,
+    rows locked on PostgreSQL); from then on `store_drafts` picks each article's candidates
+    from memory, exactly as `repository.candidate_events_for_many` would (same windows, same
+    order, same limit), and keeps the cache in step with everything it writes: new events,
+    changed columns, entities, first sentences. Within the transaction the writes to those rows
+    are ours (locked on PostgreSQL; SQLite has one writer), so the cache answers what the
+    queries would.
+
+    With a cache, `store_drafts` also leaves its writes in `writes` instead of sending them:
+    every event an article changes or adds is then in the cache, so no later read of the batch
+    needs them in the database, and the whole batch goes in with one statement per table
+    (`write_pending`, before the commit).
+
+    A cache may serve the next transaction too, once this one has committed: `preload` then
+    keeps the entities and sentences it holds of the events the next batch may join, if
+    nobody else has written to the database in between. `resume` checks that at the start of
+    the next transaction, `preload` again once the transaction holds the write lock
+    (`repository.candidate_cache_key`; on PostgreSQL, which cannot tell cheaply, everything
+    is read again). After a rollback, `forget` everything."""
+
+    entities: dict[uuid.UUID, dict[str, list[str]]] = dataclasses.field(default_factory=dict)
+    sentences: dict[uuid.UUID, list[tuple[datetime, uuid.UUID, str]]] = dataclasses.field(
+        default_factory=dict
+    )
+    events: dict[uuid.UUID, _StoredEvent] | None = None  # None until `preload`
+    writes: _Writes = dataclasses.field(default_factory=lambda: _Writes())
+    key: tuple | None = None  # `repository.candidate_cache_key` after our last read or write
+
+    def forget(self) -> None:
+        """Drop everything, pending writes included (after a rollback)."""
+        self.entities, self.sentences, self.events, self.key = {}, {}, None, None
+        self.writes = _Writes()
+
+
+@dataclasses.dataclass(slots=True)
+class _Writes:
+    """What `store_drafts` has decided to write and not yet written, as final values: an event
+    changed by several articles is written once, a new one inserted as it ends up."""
+
+    new_events: dict[uuid.UUID, dict] = dataclasses.field(default_factory=dict)  # events rows
+    new_names: dict[uuid.UUID, tuple[list[str], list[str]]] = dataclasses.field(
+        default_factory=dict
+    )  # (actors, locations) of the new events
+    changed: dict[uuid.UUID, dict] = dataclasses.field(default_factory=dict)  # stored events
+    renamed: dict[uuid.UUID, tuple[list[str], list[str]]] = dataclasses.field(
+        default_factory=dict
+    )  # new (actors, locations) of stored events
+    mentions: list[dict] = dataclasses.field(default_factory=list)  # mentions rows
+
+    def add_event(self, row: dict, actors: list[str], locations: list[str]) -> None:
+        self.new_events[row["id"]] = row
+        self.new_names[row["id"]] = (actors, locations)
+
+    def change_event(self, event_id: uuid.UUID, values: dict) -> None:
+        row = self.new_events.get(event_id)
+        if row is not None:
+            row.update(values)
+        else:
+            self.changed.setdefault(event_id, {}).update(values)
+
+    def rename_event(self, event_id: uuid.UUID, actors: list[str], locations: list[str]) -> None:
+        if event_id in self.new_names:
+            self.new_names[event_id] = (actors, locations)
+        else:
+            self.renamed[event_id] = (actors, locations)
+
+    def write(self, session: Session) -> None:
+        """Send everything, one statement per table (per set of changed columns for updates)."""
+        if self.new_events:
+            repository.insert_events(
+                session,
+                list(self.new_events.values()),
+                [(event_id, *names) for event_id, names in self.new_names.items()],
+            )
+        repository.update_events(session, list(self.changed.items()))
+        repository.replace_entities_many(
+            session, [(event_id, *names) for event_id, names in self.renamed.items()]
+        )
+        repository.insert_mentions(session, self.mentions)
+        self.new_events, self.new_names, self.changed, self.renamed = {}, {}, {}, {}
+        self.mentions = []
+
+
+def write_pending(session: Session, cache: CandidateCache) -> None:
+    """Write what `store_drafts` left in `cache` (call before the transaction commits)."""
+    cache.writes.write(session)
+    cache.key = repository.candidate_cache_key(session)
+
+
+def resume(session: Session, cache: CandidateCache) -> None:
+    """Start a transaction with `cache`, before it writes: forget what it holds unless nobody
+    has written to the database since the last `write_pending`."""
+    key = repository.candidate_cache_key(session)
+    if key is None or key != cache.key:
+        cache.forget()
+    cache.key = key
+
+
+def preload(session: Session, cache: CandidateCache, drafts: Iterable[EventDraft]) -> None:
+    """Read every stored event that any of `drafts` (a batch's) may join into `cache`, once
+    the transaction has written (it then holds the write lock on SQLite).
+
+    What the cache holds of those events from the previous batch (entities, first sentences)
+    is kept when nobody else has written since `resume` either; the rest is dropped, so that
+    the cache never holds more than one batch's events."""
+    key = repository.candidate_cache_key(session)
+    # Since `resume` this transaction has written, so only the data version must be the same.
+    if key is None or cache.key is None or key[2] != cache.key[2]:
+        cache.forget()
+    probes = [
+        (d.expression.date_start, d.expression.date_end, d.actors, d.locations)
+        for d in drafts
+        if d.continues is None
+    ]
+    rows = (
+        repository.candidate_events_for_many(
+            session, probes, window_days=consolidation.CANDIDATE_WINDOW_DAYS, limit=None
+        )
+        if probes
+        else []
+    )
+    cache.events = {row.id: _StoredEvent.of(row) for row in rows}
+    cache.entities = {
+        event_id: names for event_id, names in cache.entities.items() if event_id in cache.events
+    }
+    cache.sentences = {
+        event_id: sentences
+        for event_id, sentences in cache.sentences.items()
+        if event_id in cache.events
+    }
+    missing = [row.id for row in rows if row.id not in cache.entities]
+    if missing:
+        found = repository.candidate_entities(session, missing)
+        for event_id in missing:
+            cache.entities[event_id] = found[event_id]
+
+
+def _cached_candidates(
+    cache: CandidateCache, probes: Sequence[consolidation.MentionFacts], limit: int = 1000
+) -> list[_StoredEvent]:
+    """`repository.candidate_events_for_many`, answered from a preloaded cache."""
+    window = timedelta(days=consolidation.CANDIDATE_WINDOW_DAYS)
+    spans = sorted((p.date_start - window, p.date_end + window) for p in probes)
+    merged: list[list[date]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    actors = {name for p in probes for name in p.actors}
+    locations = {name for p in probes for name in p.locations}
+    entities = cache.entities
+    found = []
+    for event in cache.events.values():  # type: ignore[union-attr]
+        event_start, event_end = event.date_start, event.date_end
+        for start, end in merged:
+            if event_start <= end and event_end >= start:
+                break
+        else:
+            continue
+        names = entities[event.id]
+        if not actors.isdisjoint(names["actor"]) or not locations.isdisjoint(names["location"]):
+            found.append(event)
+    found.sort(key=lambda event: (event.date_start, event.id))
+    return found[:limit]
+
+
+def _viable(
+    event: Row | _StoredEvent,
+    names: dict[str, list[str]],
+    probes: Sequence[consolidation.MentionFacts],
+) -> bool:
+    """Whether any probe may join the event at all (`consolidation.match_score` not None, the
+    same-article rule aside): the others need no sentences read."""
+    actors, locations = names["actor"], names["location"]
+    event_start, event_end = event.date_start, event.date_end
+    for probe in probes:
+        if probe.date_start <= event_end and event_start <= probe.date_end:
+            for name in probe.actors:
+                if name in actors:
+                    return True
+            for name in probe.locations:
+                if name in locations:
+                    return True
+    return False
+
+
 def _candidates(
-    session: Session, probes: Sequence[consolidation.MentionFacts]
-) -> tuple[dict[uuid.UUID, Event], dict[uuid.UUID, dict[str, list[str]]], dict]:
+    session: Session,
+    probes: Sequence[consolidation.MentionFacts],
+    cache: CandidateCache | None = None,
+) -> tuple[dict[uuid.UUID, Row | _StoredEvent], dict[uuid.UUID, dict[str, list[str]]], dict]:
     """The events any of `probes` may join, with their entities and some of their sentences:
-    three queries for the whole article, whatever its length."""
-    candidates = repository.candidate_events_for_many(
-        session,
-        [(p.date_start, p.date_end, p.actors, p.locations) for p in probes],
-        window_days=consolidation.CANDIDATE_WINDOW_DAYS,
-    )
-    ids = [event.id for event in candidates]
-    entities = repository.entities_for(session, ids)
-    sentences = repository.sentences_for(
-        session, ids, per_event=consolidation.SENTENCES_PER_CANDIDATE
-    )
-    return {event.id: event for event in candidates}, entities, sentences
+    at most three queries for the whole article, whatever its length (fewer with a cache)."""
+    cache = cache if cache is not None else CandidateCache()
+    if cache.events is not None:
+        rows: Sequence[Row | _StoredEvent] = _cached_candidates(cache, probes)
+    else:
+        rows = repository.candidate_events_for_many(
+            session,
+            [(p.date_start, p.date_end, p.actors, p.locations) for p in probes],
+            window_days=consolidation.CANDIDATE_WINDOW_DAYS,
+        )
+    if not rows:
+        return {}, {}, {}
+    known_entities, known_sentences = cache.entities, cache.sentences
+    missing = [row.id for row in rows if row.id not in known_entities]
+    if missing:
+        found = repository.candidate_entities(session, missing)
+        for event_id in missing:
+            known_entities[event_id] = found[event_id]
+    entities = {}
+    candidates = {}
+    for row in rows:
+        names = entities[row.id] = known_entities[row.id]
+        if _viable(row, names, probes):
+            candidates[row.id] = row
+    missing = [event_id for event_id in candidates if event_id not in known_sentences]
+    if missing:
+        found_sentences = repository.sentence_rows_for(
+            session, missing, per_event=consolidation.SENTENCES_PER_CANDIDATE
+        )
+        for event_id in missing:
+            known_sentences[event_id] = found_sentences[event_id]
+    sentences = {
+        event_id: [sentence for _, _, sentence in known_sentences[event_id]]
+        for event_id in candidates
+    }
+    return candidates, entities, sentences
+
+
+def _remember(
+    cache: CandidateCache,
+    states: dict[uuid.UUID, consolidation.Derived],
+    curated: set[uuid.UUID],
+    new_ids: Sequence[uuid.UUID],
+    changed: Sequence[tuple[uuid.UUID, dict]],
+    mention_rows: Sequence[dict],
+) -> None:
+    """Bring `cache` in step with what `store_drafts` just wrote."""
+    for event_id, state in states.items():
+        if event_id not in curated:  # a curated event's entities were not touched
+            cache.entities[event_id] = {
+                "actor": list(dict.fromkeys(state.actors)),
+                "location": list(dict.fromkeys(state.locations)),
+            }
+    for event_id in new_ids:
+        cache.sentences[event_id] = []
+    if cache.events is not None:
+        for event_id in new_ids:
+            row = _event_row(event_id, states[event_id], None)
+            cache.events[event_id] = _StoredEvent(
+                **{name: row[name] for name in _StoredEvent.__slots__}
+            )
+        for event_id, values in changed:
+            event = cache.events[event_id]
+            for name, value in values.items():
+                if name in _StoredEvent.__slots__:
+                    setattr(event, name, value)
+    added: dict[uuid.UUID, list[tuple[datetime, uuid.UUID, str]]] = {}
+    for row in mention_rows:
+        added.setdefault(row["event_id"], []).append(
+            (row["created_at"], row["id"], row["sentence"])
+        )
+    limit = consolidation.SENTENCES_PER_CANDIDATE
+    for event_id, rows in added.items():
+        known = cache.sentences.get(event_id)
+        if known is not None and len(known) < limit:
+            # `sentence_rows_for` orders by (created_at, id); these are the newest mentions.
+            cache.sentences[event_id] = sorted([*known, *rows])[:limit]
 
 
 def store_drafts(
-    session: Session, article: Article, drafts: Sequence[EventDraft], consolidate: bool = True
+    session: Session,
+    article: Article,
+    drafts: Sequence[EventDraft],
+    consolidate: bool = True,
+    cache: CandidateCache | None = None,
 ) -> list[uuid.UUID]:
     """Store one mention per draft, each joining the event it tells or starting a new one;
     return the event id of each draft.
@@ -419,17 +791,19 @@ def store_drafts(
     With `consolidate`, a dated sentence joins a stored event when `consolidation.best_match`
     says it tells the same happening, and the event absorbs it (`consolidation.absorb`). Events
     this article starts are never candidates for its other dated sentences (one report tells a
-    happening once), so one candidate query before the loop serves the whole article, and new
-    events, entities and mentions are inserted in bulk at the end. The caller owns the
-    transaction.
+    happening once), so one candidate query before the loop serves the whole article; new
+    events, entities and mentions are inserted in bulk at the end, and the events joined are
+    updated in bulk (only the columns that changed). The caller owns the transaction; `cache`
+    (see `CandidateCache`) serves the articles of one transaction and collects their writes,
+    which the caller sends with `write_pending` before it commits.
     """
     facts = [_draft_facts(draft, article) for draft in drafts]
-    candidates: dict[uuid.UUID, Event] = {}
+    candidates: dict[uuid.UUID, Row | _StoredEvent] = {}
     entities: dict = {}
     sentences: dict = {}
     if consolidate and any(draft.continues is None for draft in drafts):
         probes = [f for f, draft in zip(facts, drafts, strict=True) if draft.continues is None]
-        candidates, entities, sentences = _candidates(session, probes)
+        candidates, entities, sentences = _candidates(session, probes, cache)
     pool_facts = {
         event.id: _event_facts(
             event,
@@ -440,10 +814,10 @@ def store_drafts(
         )
         for event in candidates.values()
     }
+    # Events a dated sentence of this article already backs are not candidates again.
+    pool = list(pool_facts.values())
     states: dict[uuid.UUID, consolidation.Derived] = {}
-    stored_entities: dict[uuid.UUID, tuple[list[str], list[str]]] = {}
     new_ids: list[uuid.UUID] = []
-    backed: set[uuid.UUID] = set()
     targets: list[uuid.UUID] = []
     now = utcnow()
     mention_rows = []
@@ -451,11 +825,11 @@ def store_drafts(
         target: uuid.UUID | None = None
         if draft.continues is not None:
             target = targets[draft.continues]
-        elif pool_facts:
-            # Events a dated sentence of this article already backs are not candidates again.
-            pool = [facts for id_, facts in pool_facts.items() if id_ not in backed]
+        elif pool:
             best = consolidation.best_match(fact, pool)
-            target = best.id if best is not None else None
+            if best is not None:
+                target = best.id
+                pool = [other for other in pool if other is not best]
         if target is None:
             target = uuid.uuid4()
             new_ids.append(target)
@@ -465,7 +839,6 @@ def store_drafts(
             if event is not None and target not in states:
                 names = entities[target]
                 states[target] = _state(event, names["actor"], names["location"])
-                stored_entities[target] = (list(names["actor"]), list(names["location"]))
             if event is None or not event.curated:
                 state = consolidation.absorb(states[target], fact)
                 if draft.continues is not None and drafts[draft.continues].description in (
@@ -474,27 +847,33 @@ def store_drafts(
                     state.description = f"{state.description} {draft.description}"
                 states[target] = state
         mention_rows.append(_mention_row(draft, article, target, now))
-        if draft.continues is None:
-            backed.add(target)
         targets.append(target)
-    if new_ids:
-        repository.insert_events(
-            session,
-            [_event_row(event_id, states[event_id], now) for event_id in new_ids],
-            [
-                (event_id, states[event_id].actors, states[event_id].locations)
-                for event_id in new_ids
-            ],
-        )
+    writes = cache.writes if cache is not None else _Writes()
+    for event_id in new_ids:
+        state = states[event_id]
+        writes.add_event(_event_row(event_id, state, now), state.actors, state.locations)
+    changed: list[tuple[uuid.UUID, dict]] = []
     for event_id, event in candidates.items():
-        if event_id in states and not event.curated:
-            _apply_state(session, event, states[event_id], stored_entities[event_id])
-    session.flush()
-    repository.insert_mentions(session, mention_rows)
+        state = states.get(event_id)
+        if state is None or event.curated:
+            continue
+        values = _changed_columns(event, state, now)
+        if values:
+            changed.append((event_id, values))
+            writes.change_event(event_id, values)
+        names = entities[event_id]
+        if names["actor"] != state.actors or names["location"] != state.locations:
+            writes.rename_event(event_id, state.actors, state.locations)
+    writes.mentions.extend(mention_rows)
+    if cache is None:
+        writes.write(session)
+    else:
+        curated = {event_id for event_id, event in candidates.items() if event.curated}
+        _remember(cache, states, curated, new_ids, changed, mention_rows)
     return targets
 
 
-def _event_row(event_id: uuid.UUID, state: consolidation.Derived, now: datetime) -> dict:
+def _event_row(event_id: uuid.UUID, state: consolidation.Derived, now: datetime | None) -> dict:
     return {
         "id": event_id,
         "title": state.title[:300],
@@ -513,13 +892,11 @@ def _event_row(event_id: uuid.UUID, state: consolidation.Derived, now: datetime)
     }
 
 
-def _apply_state(
-    session: Session,
-    event: Event,
-    state: consolidation.Derived,
-    stored: tuple[list[str], list[str]],
-) -> None:
-    changes = {
+def _changed_columns(
+    event: Row | _StoredEvent, state: consolidation.Derived, now: datetime
+) -> dict:
+    """The columns of a stored event that `state` changes (with `updated_at`), else {}."""
+    wanted = {
         "date_start": state.date_start,
         "date_end": state.date_end,
         "granularity": state.granularity,
@@ -530,15 +907,13 @@ def _apply_state(
         "category": state.category,
         "confidence": state.confidence,
     }
-    if any(getattr(event, name) != value for name, value in changes.items()):
-        for name, value in changes.items():
-            setattr(event, name, value)
-        event.updated_at = utcnow()
-        session.add(event)
-    if stored[0] != state.actors:
-        repository.replace_entities(session, event.id, "actor", state.actors)
-    if stored[1] != state.locations:
-        repository.replace_entities(session, event.id, "location", state.locations)
+    values = {name: value for name, value in wanted.items() if getattr(event, name) != value}
+    if not values:
+        return {}
+    if "date_start" in values or "date_end" in values:
+        values["date_start"], values["date_end"] = state.date_start, state.date_end
+    values["updated_at"] = now
+    return values
 
 
 def rederive(session: Session, events: Sequence[Event]) -> None:

@@ -1,8 +1,10 @@
 """The timeline formats: each writer turns a stream of events into the bytes of one document.
 
-A writer is a generator of byte chunks over an iterable of `EventPublic` in (date_start, id)
-order, so `GET /v1/timeline` and `timeline export` stream the very same bytes and neither holds
-more than a page of events. Nothing here touches the database or HTTP.
+A writer is a generator of byte chunks over an iterable of events in (date_start, id) order, each
+an item of `GET /v1/events` in plain values (`app.events.service.public_events`: ids, dates and
+times as their JSON text), so `GET /v1/timeline` and `timeline export` stream the very same bytes
+and neither holds more than a page of events. No pydantic model is built per event: at a million
+events that would be most of the time. Nothing here touches the database or HTTP.
 
 Text from articles is untrusted. Formats whose consumers render HTML (TimelineJS, vis-timeline)
 get it HTML-escaped, links only for http(s) URLs, and the CSV guards against spreadsheet formulas.
@@ -15,18 +17,15 @@ import html
 import io
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 import orjson
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
-from pydantic import TypeAdapter
-
-from app.events.schemas import EventPublic, EventSource
 
 # Send the body in chunks of about this size: one ASGI message per event would cost more than
 # serializing the event.
@@ -51,7 +50,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ICS_STATUS = {"extracted": "TENTATIVE", "confirmed": "CONFIRMED", "rejected": "CANCELLED"}
 ICS_UID_DOMAIN = "ceasefire-timeline"
 
-_event_json = TypeAdapter(EventPublic)
+# An event as an item of GET /v1/events (`EventPublic`), in plain JSON values; a source likewise.
+PublicEvent = Mapping[str, Any]
+PublicSource = Mapping[str, Any]
 
 
 class TimelineFormat(StrEnum):
@@ -83,7 +84,7 @@ class TimelineContext:
     filters: dict[str, str] = field(default_factory=dict)
 
 
-Writer = Callable[[Iterable[EventPublic], TimelineContext], Iterator[bytes]]
+Writer = Callable[[Iterable[PublicEvent], TimelineContext], Iterator[bytes]]
 
 
 def format_from_accept(accept: str | None) -> TimelineFormat:
@@ -118,9 +119,9 @@ def _chunked(pieces: Iterable[bytes]) -> Iterator[bytes]:
         yield b"".join(buffer)
 
 
-def event_json(event: EventPublic) -> bytes:
+def event_json(event: PublicEvent) -> bytes:
     """An event exactly as an item of `GET /v1/events`."""
-    return _event_json.dump_json(event)
+    return orjson.dumps(event)
 
 
 def is_web_link(url: str | None) -> bool:
@@ -167,8 +168,9 @@ def _last_day_of_month(day: date) -> date:
     return following - timedelta(days=1)
 
 
-def period_of(event: EventPublic) -> Period:
-    start, end, granularity = event.date_start, event.date_end, event.granularity
+def period_of(event: PublicEvent) -> Period:
+    start, end = date.fromisoformat(event["date_start"]), date.fromisoformat(event["date_end"])
+    granularity = event["granularity"]
     if granularity in DAY_LEVEL and start == end:
         return Period(start.isoformat(), "day", start, end)
     if granularity == "month" and start.day == 1 and end == _last_day_of_month(start):
@@ -180,15 +182,17 @@ def period_of(event: EventPublic) -> Period:
     return Period(f"{start.isoformat()}/{end.isoformat()}", granularity, start, end)
 
 
-def _periods_of_one_start(events: Iterable[EventPublic]) -> list[tuple[Period, list[EventPublic]]]:
-    grouped: dict[Period, list[EventPublic]] = {}
+def _periods_of_one_start(
+    events: Iterable[PublicEvent],
+) -> list[tuple[Period, list[PublicEvent]]]:
+    grouped: dict[Period, list[PublicEvent]] = {}
     for event in events:
         grouped.setdefault(period_of(event), []).append(event)
     # The widest bucket first: August 2024 before 1 August 2024.
     return sorted(grouped.items(), key=lambda item: (-(item[0].date_end.toordinal()), item[0].key))
 
 
-def write_json(events: Iterable[EventPublic], context: TimelineContext) -> Iterator[bytes]:
+def write_json(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
     def pieces() -> Iterator[bytes]:
         yield (
             b'{"title":'
@@ -201,7 +205,7 @@ def write_json(events: Iterable[EventPublic], context: TimelineContext) -> Itera
         )
         separator = b""
         # Events arrive sorted by date_start, so buckets only mix within one start date.
-        for _start, same_start in itertools.groupby(events, key=lambda event: event.date_start):
+        for _start, same_start in itertools.groupby(events, key=lambda event: event["date_start"]):
             for period, members in _periods_of_one_start(same_start):
                 yield (
                     separator
@@ -236,57 +240,59 @@ def _timelinejs_date(day: date, *, precision: str = "day") -> dict[str, int]:
     return parts
 
 
-def _highlighted_sentence_html(source: EventSource) -> str:
-    span = phrase_span(source.sentence, source.phrase)
+def _highlighted_sentence_html(source: PublicSource) -> str:
+    sentence = source["sentence"]
+    span = phrase_span(sentence, source["phrase"])
     if span is None:
-        return html.escape(source.sentence)
+        return html.escape(sentence)
     start, end = span
     return (
-        html.escape(source.sentence[:start])
+        html.escape(sentence[:start])
         + "<mark>"
-        + html.escape(source.sentence[start:end])
+        + html.escape(sentence[start:end])
         + "</mark>"
-        + html.escape(source.sentence[end:])
+        + html.escape(sentence[end:])
     )
 
 
-def _source_link_html(source: EventSource) -> str:
-    label = html.escape(source.title or source.url or "article")
-    published = html.escape(source.published_at.date().isoformat())
-    if is_web_link(source.url):
-        href = html.escape(source.url or "", quote=True)
+def _source_link_html(source: PublicSource) -> str:
+    url = source["url"]
+    label = html.escape(source["title"] or url or "article")
+    # published_at is the article's local time: its first ten characters are its local date.
+    published = html.escape(source["published_at"][:10])
+    if is_web_link(url):
+        href = html.escape(url or "", quote=True)
         label = f'<a href="{href}" target="_blank" rel="noopener noreferrer">{label}</a>'
     return f"<li>{label} ({published})</li>"
 
 
-def timelinejs_slide(event: EventPublic) -> dict[str, Any]:
+def timelinejs_slide(event: PublicEvent) -> dict[str, Any]:
     period = period_of(event)
-    slide: dict[str, Any] = {"unique_id": str(event.id)}
+    slide: dict[str, Any] = {"unique_id": event["id"]}
     if period.granularity in {"month", "year"}:
-        slide["start_date"] = _timelinejs_date(event.date_start, precision=period.granularity)
+        slide["start_date"] = _timelinejs_date(period.date_start, precision=period.granularity)
         slide["display_date"] = html.escape(period.key)
     else:
-        slide["start_date"] = _timelinejs_date(event.date_start)
-        if event.date_end != event.date_start:
-            slide["end_date"] = _timelinejs_date(event.date_end)
-        if event.time and event.date_end == event.date_start:
-            hour, minute = event.time.split(":")
+        slide["start_date"] = _timelinejs_date(period.date_start)
+        if period.date_end != period.date_start:
+            slide["end_date"] = _timelinejs_date(period.date_end)
+        if event["time"] and period.date_end == period.date_start:
+            hour, minute = event["time"].split(":")
             slide["start_date"] |= {"hour": int(hour), "minute": int(minute)}
+    sources = event["sources"]
     sentence = (
-        _highlighted_sentence_html(event.sources[0])
-        if event.sources
-        else html.escape(event.description)
+        _highlighted_sentence_html(sources[0]) if sources else html.escape(event["description"])
     )
-    links = "".join(_source_link_html(source) for source in event.sources)
+    links = "".join(_source_link_html(source) for source in sources)
     slide["text"] = {
-        "headline": html.escape(event.title),
+        "headline": html.escape(event["title"]),
         "text": f"<p>{sentence}</p>" + (f"<ul>{links}</ul>" if links else ""),
     }
-    slide["group"] = html.escape(event.category)
+    slide["group"] = html.escape(event["category"])
     return slide
 
 
-def write_timelinejs(events: Iterable[EventPublic], context: TimelineContext) -> Iterator[bytes]:
+def write_timelinejs(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
     summary = "Events dated from news reports, each with the sentence that dates it."
     if context.count is not None:
         summary = f"{context.count} events dated from news reports."
@@ -311,34 +317,35 @@ def _css_token(text: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "other"
 
 
-def vis_item(event: EventPublic) -> dict[str, Any]:
+def vis_item(event: PublicEvent) -> dict[str, Any]:
     """A vis-timeline item. `content` and `title` are HTML (escaped text): vis renders them so;
     `text` carries the plain title for pages that build their own DOM."""
-    single_day = event.date_start == event.date_end
-    start = event.date_start.isoformat()
-    if single_day and event.time:
-        start = f"{start}T{event.time}"
+    date_start, date_end = event["date_start"], event["date_end"]
+    single_day = date_start == date_end
+    start = date_start
+    if single_day and event["time"]:
+        start = f"{start}T{event['time']}"
+    title, category, granularity = event["title"], event["category"], event["granularity"]
     item: dict[str, Any] = {
-        "id": str(event.id),
-        "content": html.escape(event.title),
-        "text": event.title,
+        "id": event["id"],
+        "content": html.escape(title),
+        "text": title,
         "start": start,
         "type": "box" if single_day else "range",
-        "group": event.category,
-        "title": html.escape(event.description),
-        "className": f"granularity-{_css_token(event.granularity)} "
-        f"category-{_css_token(event.category)}",
-        "granularity": event.granularity,
-        "date_start": event.date_start.isoformat(),
-        "date_end": event.date_end.isoformat(),
+        "group": category,
+        "title": html.escape(event["description"]),
+        "className": f"granularity-{_css_token(granularity)} category-{_css_token(category)}",
+        "granularity": granularity,
+        "date_start": date_start,
+        "date_end": date_end,
     }
     if not single_day:
         # vis-timeline ends a range at an instant, exclusive: midnight after the last day.
-        item["end"] = (event.date_end + timedelta(days=1)).isoformat()
+        item["end"] = (date.fromisoformat(date_end) + timedelta(days=1)).isoformat()
     return item
 
 
-def write_vis(events: Iterable[EventPublic], context: TimelineContext) -> Iterator[bytes]:
+def write_vis(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
     def pieces() -> Iterator[bytes]:
         yield (
             b'{"title":'
@@ -350,7 +357,7 @@ def write_vis(events: Iterable[EventPublic], context: TimelineContext) -> Iterat
         categories: set[str] = set()
         separator = b""
         for event in events:
-            categories.add(event.category)
+            categories.add(event["category"])
             yield separator + orjson.dumps(vis_item(event))
             separator = b","
         groups = [
@@ -370,24 +377,24 @@ def _safe_cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def csv_row(event: EventPublic) -> list[str | float]:
-    sources = dict.fromkeys(source.url or str(source.article_id) for source in event.sources)
+def csv_row(event: PublicEvent) -> list[str | float]:
+    sources = dict.fromkeys(source["url"] or source["article_id"] for source in event["sources"])
     return [
-        str(event.id),
-        _safe_cell(event.title),
-        event.date_start.isoformat(),
-        event.date_end.isoformat(),
-        event.granularity,
-        _safe_cell(event.category),
-        _safe_cell(LIST_SEPARATOR.join(event.actors)),
-        _safe_cell(LIST_SEPARATOR.join(event.locations)),
-        event.confidence,
-        event.status,
+        event["id"],
+        _safe_cell(event["title"]),
+        event["date_start"],
+        event["date_end"],
+        event["granularity"],
+        _safe_cell(event["category"]),
+        _safe_cell(LIST_SEPARATOR.join(event["actors"])),
+        _safe_cell(LIST_SEPARATOR.join(event["locations"])),
+        event["confidence"],
+        event["status"],
         _safe_cell(LIST_SEPARATOR.join(sources)),
     ]
 
 
-def write_csv(events: Iterable[EventPublic], context: TimelineContext) -> Iterator[bytes]:
+def write_csv(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
     # The csv module's default dialect is RFC 4180: CRLF line ends, quotes doubled.
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -401,42 +408,46 @@ def write_csv(events: Iterable[EventPublic], context: TimelineContext) -> Iterat
     yield buffer.getvalue().encode()
 
 
-def write_ndjson(events: Iterable[EventPublic], context: TimelineContext) -> Iterator[bytes]:
-    return _chunked(event_json(event) + b"\n" for event in events)
+def write_ndjson(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
+    return _chunked(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE) for event in events)
 
 
 # ---------------------------------------------------------------------------------------------
 # ics: RFC 5545 calendar of all-day events
 
 
-def ics_event(event: EventPublic) -> CalendarEvent:
+def ics_event(event: PublicEvent) -> CalendarEvent:
     vevent = CalendarEvent()
     # A UID stable across exports lets a calendar update the event instead of duplicating it.
-    vevent.add("uid", f"{event.id}@{ICS_UID_DOMAIN}")
-    vevent.add("dtstamp", event.updated_at)
-    vevent.add("created", event.created_at)
-    vevent.add("last-modified", event.updated_at)
-    vevent.add("dtstart", event.date_start)
+    vevent.add("uid", f"{event['id']}@{ICS_UID_DOMAIN}")
+    updated_at = datetime.fromisoformat(event["updated_at"])
+    vevent.add("dtstamp", updated_at)
+    vevent.add("created", datetime.fromisoformat(event["created_at"]))
+    vevent.add("last-modified", updated_at)
+    vevent.add("dtstart", date.fromisoformat(event["date_start"]))
     # All-day events end on the day after the last one (DTEND is exclusive).
-    vevent.add("dtend", event.date_end + timedelta(days=1))
-    vevent.add("summary", event.title)
-    lines = [event.description, ""]
-    for source in event.sources:
-        lines.append(f"“{source.phrase}” ({source.timex_value}) — {source.title or 'article'}")
-        if source.url:
-            lines.append(source.url)
+    vevent.add("dtend", date.fromisoformat(event["date_end"]) + timedelta(days=1))
+    vevent.add("summary", event["title"])
+    sources = event["sources"]
+    lines = [event["description"], ""]
+    for source in sources:
+        lines.append(
+            f"“{source['phrase']}” ({source['timex_value']}) — {source['title'] or 'article'}"
+        )
+        if source["url"]:
+            lines.append(source["url"])
     vevent.add("description", "\n".join(lines).strip())
-    vevent.add("categories", [event.category])
-    vevent.add("status", ICS_STATUS.get(event.status, "TENTATIVE"))
-    if event.locations:
-        vevent.add("location", ", ".join(event.locations))
-    first_url = next((source.url for source in event.sources if source.url), None)
+    vevent.add("categories", [event["category"]])
+    vevent.add("status", ICS_STATUS.get(event["status"], "TENTATIVE"))
+    if event["locations"]:
+        vevent.add("location", ", ".join(event["locations"]))
+    first_url = next((source["url"] for source in sources if source["url"]), None)
     if first_url:
         vevent.add("url", first_url)
     return vevent
 
 
-def write_ics(events: Iterable[EventPublic], context: TimelineContext) -> Iterator[bytes]:
+def write_ics(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
     calendar = Calendar()
     calendar.add("prodid", "-//Ceasefire Timeline//timeline//EN")
     calendar.add("version", "2.0")

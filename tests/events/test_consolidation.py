@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from app.events.consolidation import (
+    JOIN_THRESHOLD,
     EventFacts,
     MentionFacts,
     absorb,
@@ -212,3 +213,56 @@ def test_possible_duplicates_ignore_dates_but_not_wording():
     )
     found = possible_duplicates(tuesday, [tuesday, wednesday, unrelated])
     assert [candidate.id for _, candidate in found] == ["e2"]
+
+
+def test_best_match_is_the_first_highest_score_over_every_candidate():
+    """`best_match` skips the wording of candidates that cannot win; it must choose exactly
+    what scoring every candidate with `match_score` chooses."""
+    titles = [
+        "US and Ukraine hold talks in Jeddah",
+        "Ukraine backs a 30-day ceasefire proposal",
+        "Delegations meet in the Saudi port city",
+        "Russia rejects the proposal",
+    ]
+    sentences = [
+        "US and Ukrainian delegations held talks in Jeddah on Tuesday.",
+        "Kyiv said it would accept an immediate 30-day ceasefire.",
+        "The Kremlin said it would study the proposal.",
+    ]
+    actor_sets = [("Ukraine", "United States"), ("Russia",), ("United States",), ()]
+    place_sets = [("Jeddah",), ("Moscow",), ()]
+    categories = ["talks", "acceptance", "rejection", "statement"]
+    days = [MARCH_11, D(2025, 3, 12), WEEK_11]
+    candidates = [
+        event(
+            *(day if isinstance(day, tuple) else (day,)),
+            id_=f"e{index}",
+            title=titles[index % len(titles)],
+            description=sentences[index % len(sentences)],
+            category=categories[index % len(categories)],
+            actors=actor_sets[index % len(actor_sets)],
+            locations=place_sets[index % len(place_sets)],
+        )
+        for index, day in enumerate(days * 8)
+    ]
+    for index in range(48):
+        day = days[index % len(days)]
+        probe = mention(
+            *(day if isinstance(day, tuple) else (day,)),
+            title=titles[(index * 3) % len(titles)],
+            sentence=sentences[(index * 5) % len(sentences)],
+            category=categories[(index * 7) % len(categories)],
+            actors=actor_sets[(index * 11) % len(actor_sets)],
+            locations=place_sets[(index * 13) % len(place_sets)],
+        )
+        expected = None
+        for candidate in candidates:
+            score = match_score(probe, candidate)
+            if (
+                score is not None
+                and score >= JOIN_THRESHOLD
+                and (expected is None or score > expected[0])
+            ):
+                expected = (score, candidate)
+        chosen = best_match(probe, candidates)
+        assert chosen is (expected[1] if expected else None)

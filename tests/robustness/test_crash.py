@@ -25,7 +25,8 @@ from tests.live_server import run_timeline as _run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 KEY = "crash-key"
-ARTICLES = 30
+# Enough that the kill, sent once a fifth are stored, lands well before the last one.
+ARTICLES = 200
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
 

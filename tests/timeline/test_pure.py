@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from app.events.schemas import EventPublic
 from app.timeline.formats import TimelineFormat, format_from_accept, period_of, phrase_span
 from app.timeline.service import matches_entity_tag
 
@@ -63,26 +62,27 @@ def test_phrase_position_inside_its_sentence(sentence, phrase, span):
         assert sentence[span[0] : span[1]].lower() == phrase.lower()
 
 
-def _event(date_start: date, date_end: date, granularity: str) -> EventPublic:
-    moment = datetime(2025, 3, 12, tzinfo=UTC)
-    return EventPublic(
-        id=uuid.uuid4(),
-        title="t",
-        description="d",
-        category="talks",
-        actors=[],
-        locations=[],
-        date_start=date_start,
-        date_end=date_end,
-        granularity=granularity,
-        time=None,
-        timex=None,
-        confidence=1.0,
-        status="confirmed",
-        sources=[],
-        created_at=moment,
-        updated_at=moment,
-    )
+def _event(date_start: date, date_end: date, granularity: str) -> dict:
+    """An event as GET /v1/events lists it (what the writers receive)."""
+    moment = "2025-03-12T00:00:00Z"
+    return {
+        "id": str(uuid.uuid4()),
+        "title": "t",
+        "description": "d",
+        "category": "talks",
+        "actors": [],
+        "locations": [],
+        "date_start": date_start.isoformat(),
+        "date_end": date_end.isoformat(),
+        "granularity": granularity,
+        "time": None,
+        "timex": None,
+        "confidence": 1.0,
+        "status": "confirmed",
+        "sources": [],
+        "created_at": moment,
+        "updated_at": moment,
+    }
 
 
 @pytest.mark.parametrize(
