@@ -49,11 +49,18 @@ The rules, in the order `extract_events` applies them:
    adverbials ("Yesterday, after a meeting in Saudi Arabia ..., ") and connectives are dropped,
    a trailing attribution (", Gerasimov told the president") is dropped, the governing date
    phrase with its preposition, parentheticals and a reporting "that" are removed, the clause is
-   cut before the first subordinate clause or comma after the verb's object, persons are named
+   cut before the first subordinate clause or comma after the verb's object (but not at a comma
+   inside a quotation, and a short clause keeps a participle clause: ", appearing in military
+   uniform"; a "statement in which Kyiv backed ..." goes on after a semicolon), persons are named
    by their short name ("Russian President Vladimir Putin" -> "Putin"; a subject "he"/"she" by
-   the last person named), a leading article is dropped, and the result is limited to
-   `TITLE_MAX_WORDS` words, cut before a preposition or conjunction when possible and never
-   ending on a function word.
+   the last person named). Then it is put in headline style: verb groups in the present, agreeing
+   with their subject ("arrived" -> "arrives", "Trump and Putin met" -> "meet", "had agreed" ->
+   "agrees", "was killed" -> "killed", "would" -> "will", "is to visit" -> "to visit"; the tables
+   are `data/<language>/inflection.yaml`), articles dropped, and a reported event told without
+   its sayer ("Gerasimov said the army had taken 430 soldiers prisoner" -> "Army takes 430
+   soldiers prisoner"; a reported state or plan keeps it: "Zakharova says Moscow will not accept
+   ceasefire"). The result is limited to `TITLE_MAX_WORDS` words, cut before a preposition or
+   conjunction when possible and never ending on a function word.
 
 5. **Category** — the first category in `categories.yaml` (a priority order) whose patterns match
    the main clause, else the whole sentence; else "statement" when someone said something, else
@@ -69,11 +76,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
 
 import yaml
 
@@ -82,8 +88,6 @@ from app.events.sentences import split_sentences
 from app.temporal.model import TemporalExpression
 
 DATA_DIR = Path(__file__).parent / "data"
-
-_Item = TypeVar("_Item")
 
 TITLE_MAX_WORDS = 12
 MIN_EXPRESSION_CONFIDENCE = 0.5
@@ -111,6 +115,13 @@ _OPENING_QUOTES = frozenset({'"', "“", "«", "'", "‘"})
 _NO_SPACE_BEFORE = re.compile(r" ([,.;:!?%)\]’])")
 _NO_SPACE_AFTER = re.compile(r"([(\[]) ")
 _PRONOUNS_RESOLVED = frozenset({"he", "she"})
+_CLAUSE_PRONOUNS = frozenset({"he", "she", "it", "they", "we"})
+_POSSESSIVES = frozenset({"'s", "’s"})
+# Participle clauses a short title is carried over (", appearing in military uniform").
+_NOT_PARTICIPLES = frozenset({"including", "according", "during", "regarding", "concerning"})
+_SHORT_CLAUSE_WORDS = 8
+# A reported event is told without its sayer only when it says this much on its own.
+_MIN_REPORTED_WORDS = 3
 _ARTICLES = frozenset({"the", "a", "an"})
 
 
@@ -149,6 +160,15 @@ class _Grammar:
     trailing_function_words: frozenset[str]
     cut_before: frozenset[str]
     date_prepositions: frozenset[str]
+    headline_adverbs: frozenset[str]
+    clause_reporting_verbs: frozenset[str]
+    articles_kept_before: frozenset[str]
+    articles_kept_before_final: frozenset[str]
+    singular_nouns_ending_in_s: frozenset[str]
+    plural_pronouns: frozenset[str]
+    cut_not_after: frozenset[str]
+    quantity_words: frozenset[str]
+    content_nouns: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +193,92 @@ class _Categories:
         return None if best_index is None else self.names[best_index]
 
 
+_VOWELS = frozenset("aeiou")
+_BE = frozenset({"is", "are", "was", "were", "am", "be", "been", "being"})
+_HAVE = frozenset({"has", "have", "had"})
+_DO = frozenset({"do", "does", "did"})
+_MODALS = frozenset({"will", "would", "can", "could", "may", "might", "must", "shall", "should"})
+_NEGATIONS = frozenset({"not", "never", "n't"})
+# What a headline verb group says happened: an event ("takes", "agrees", passive "killed"), a
+# state or ongoing action ("is ready", "is firing"), or a modal ("will not accept").
+EVENT, STATE, MODAL = "event", "state", "modal"
+
+
+@dataclass(frozen=True, slots=True)
+class _Inflection:
+    """Past forms to base forms and base forms to the present: see `data/en/inflection.yaml`."""
+
+    base_of: dict[str, str]  # irregular past forms and participles, and regular exceptions
+    participles: frozenset[str]  # irregular past participles ("taken", "begun")
+    third_person: dict[str, str]  # "have" -> "has"
+    present_modals: dict[str, str]  # "would" -> "will"
+
+    def is_past(self, word: str) -> bool:
+        return word in self.base_of or (word.endswith("ed") and len(word) > 3)
+
+    def is_participle(self, word: str) -> bool:
+        return word in self.participles or word in self.base_of or word.endswith("ed")
+
+    def base(self, past: str) -> str:
+        """ "arrived" -> "arrive", "met" -> "meet", "stopped" -> "stop", "carried" -> "carry"."""
+        known = self.base_of.get(past)
+        if known is not None:
+            return known
+        if not past.endswith("ed") or len(past) < 4:
+            return past
+        if past.endswith("ied"):
+            return past[:-3] + "y"
+        if past.endswith("eed"):
+            return past[:-1]
+        stem = past[:-2]
+        last, before = stem[-1], stem[-2]
+        if last == before and last not in _VOWELS:
+            return stem if last in "lsfz" else stem[:-1]  # "called", but "stopped" -> "stop"
+        return stem + "e" if _needs_e(stem) else stem
+
+    def present(self, base: str, plural: bool) -> str:
+        """The present tense of `base` agreeing with a plural or a singular subject."""
+        if base == "be":
+            return "are" if plural else "is"
+        if plural:
+            return base
+        known = self.third_person.get(base)
+        if known is not None:
+            return known
+        if base.endswith(("s", "sh", "ch", "x", "z", "o")):
+            return base + "es"
+        if base.endswith("y") and len(base) > 1 and base[-2] not in _VOWELS:
+            return base[:-1] + "ies"
+        return base + "s"
+
+
+def _needs_e(stem: str) -> bool:
+    """Whether a regular past form lost a final "e" before "-ed", judged by its last letters
+    ("arriv-ed", "announc-ed", "declar-ed", "provid-ed", but "visit-ed", "enter-ed")."""
+    last, before = stem[-1], stem[-2]
+    third = stem[-3] if len(stem) > 2 else ""
+    if last in "vcuzgs":  # arrive, announce, issue, seize, urge, release (not "ss": handled)
+        return not stem.endswith("ng") or stem.endswith(("ang", "eng", "ing", "ung"))
+    if last == "l":
+        if before not in _VOWELS:
+            return before not in "rwl"  # handle, settle; not hurl, crawl
+        return before != "e" and third not in _VOWELS  # rule, compile; not fail, cancel
+    if before not in _VOWELS:
+        return False  # ended, formed, attacked, helped, warned, started
+    single = third not in _VOWELS  # one vowel after a consonant: "provid", not "aid"
+    if last == "r":
+        return (before in "au" and single) or (before == "i" and (single or third == "u"))
+    if last == "t":
+        return (before == "a" and third not in ("e", "o")) or (before in "ou" and single)
+    if last == "d":
+        return single or third == "u"  # provide, decide; persuade, guide; not aid, head
+    if last == "n":
+        return before == "i" and single  # decline, combine; not detain, join, open
+    if last in "mkpb":
+        return single  # welcome, name, invoke, hope, describe; not claim, leak
+    return False
+
+
 @dataclass(slots=True)
 class _Token:
     text: str
@@ -185,6 +291,7 @@ class _Token:
     scope: int = MAIN
     complementizer: bool = False  # a reporting "that", dropped from titles
     joined: bool = False  # a dash between two words ("Trump–Putin"), not a clause break
+    dated: bool = False  # inside one of the sentence's date phrases
 
 
 @cache
@@ -195,6 +302,27 @@ def _load_grammar(language: str) -> _Grammar:
     with path.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     return _Grammar(**{field: frozenset(data[field].split()) for field in _Grammar.__slots__})
+
+
+@cache
+def _load_inflection(language: str) -> _Inflection:
+    with (DATA_DIR / language / "inflection.yaml").open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    base_of: dict[str, str] = {}
+    participles: set[str] = set()
+    for base, forms in data["irregular_verbs"].items():
+        *pasts, participle = forms.split()
+        for form in pasts:
+            base_of.setdefault(form, base)
+        base_of.setdefault(participle, base)
+        participles.add(participle)
+    base_of.update(data["regular_past_exceptions"])
+    return _Inflection(
+        base_of=base_of,
+        participles=frozenset(participles),
+        third_person=dict(data["third_person_irregular"]),
+        present_modals=dict(data["present_modals"]),
+    )
 
 
 @cache
@@ -265,9 +393,23 @@ def extract_events(
     all_mentions = extractor.gazetteer.find(text)
     events: list[EventDraft] = []
     previous: _SentenceResult | None = None
+    # Sentences come in text order, so one pass over the sorted expressions and mentions hands
+    # each sentence those that start inside it.
+    next_expression = next_mention = 0
+    expression_count, mention_count = len(ordered), len(all_mentions)
     for start, end in split_sentences(text, language=language):
-        inside = _within(ordered, start, end, key=lambda e: e.start)
-        mentions = _within(all_mentions, start, end, key=lambda m: m.start)
+        while next_expression < expression_count and ordered[next_expression].start < start:
+            next_expression += 1
+        first = next_expression
+        while next_expression < expression_count and ordered[next_expression].start < end:
+            next_expression += 1
+        inside = ordered[first:next_expression]
+        while next_mention < mention_count and all_mentions[next_mention].start < start:
+            next_mention += 1
+        first = next_mention
+        while next_mention < mention_count and all_mentions[next_mention].start < end:
+            next_mention += 1
+        mentions = all_mentions[first:next_mention]
         result = extractor.sentence(start, end, inside, mentions, previous)
         if result.event is not None:
             if not result.own_date:
@@ -275,15 +417,6 @@ def extract_events(
             events.append(result.event)
         previous = result
     return events
-
-
-def _within(
-    items: Sequence[_Item], start: int, end: int, key: Callable[[_Item], int]
-) -> list[_Item]:
-    """The items (sorted by `key`) whose key offset lies in [start, end)."""
-    low = bisect_left(items, start, key=key)
-    high = bisect_left(items, end, lo=low, key=key)
-    return list(items[low:high])
 
 
 @dataclass(slots=True)
@@ -299,6 +432,7 @@ class _Extractor:
         self.text = text
         self.grammar = _load_grammar(language)
         self.categories = _load_categories(language)
+        self.inflection = _load_inflection(language)
         self.gazetteer = gazetteer or load_gazetteer(language)
         self._sentence_expressions: list[TemporalExpression] = []
 
@@ -318,7 +452,9 @@ class _Extractor:
         inherited_person = previous.last_person if previous else None
 
         qualifying = [e for e in expressions if is_qualifying(e)]
-        could_inherit = previous is not None and previous.own_date and previous.end <= start
+        could_inherit = not qualifying and self._could_inherit(
+            expressions, mentions, previous, start
+        )
         tokens = self._tokenize(start, end, mentions) if qualifying or could_inherit else []
         if not tokens:  # most sentences: nothing can date them, so skip the clause analysis
             return _SentenceResult(end, None, False, last_person or inherited_person)
@@ -349,7 +485,8 @@ class _Extractor:
 
         resolved_subject = self._resolved_subject(tokens, core_start, inherited_person)
         cut = self._clause_end(tokens, core_start, core_end, verb, expression)
-        title = self._title(tokens, core_start, cut, verb, expression, resolved_subject)
+        title_end = self._title_end(tokens, core_start, cut, core_end)
+        title = self._title(tokens, core_start, title_end, verb, expression, resolved_subject)
         category = self._category(tokens, core_start, cut, start, end)
         actors = self._actors(mentions, tokens, core_start, resolved_subject)
         locations = tuple(dict.fromkeys(m.name for m in mentions if m.role == "location"))
@@ -414,6 +551,7 @@ class _Extractor:
     def _mark_scopes(self, tokens: list[_Token], expressions: list[TemporalExpression]) -> None:
         """Give every token the scope of the clause it sits in (rule 2 of the module docstring)."""
         grammar = self.grammar
+        _mark_dated(tokens, expressions)
         scope = MAIN
         main_verb_seen = False
         # A relative clause opened in the subject, before the main verb, ends at its second verb.
@@ -440,7 +578,7 @@ class _Extractor:
             # A clause opener inside a date phrase is not one ("that week", "since Monday").
             # A capitalised first word opens a clause too ("When Trump and Putin spoke, ...").
             opener = token.plain or (index == 0 and token.mention is None)
-            if opener and not _inside_any(token.start, expressions):
+            if opener and not token.dated:
                 if word in grammar.relative_words and index > 0:
                     scope = EXCLUDING
                     previous = tokens[index - 1]
@@ -504,7 +642,7 @@ class _Extractor:
             if previous.text == "(":
                 depth = max(0, depth - 1)
                 continue
-            if depth or _inside_any(previous.start, expressions) or previous.text == ",":
+            if depth or previous.dated or previous.text == ",":
                 continue
             if previous.scope in (WEAK, NEUTRAL):
                 continue  # "said after the meeting on Monday that"
@@ -538,9 +676,7 @@ class _Extractor:
                 if start < end and tokens[start].text == ",":
                     start += 1
                 continue
-            opens_adverbial = token.lower in grammar.leading_words or _inside_any(
-                token.start, expressions
-            )
+            opens_adverbial = token.lower in grammar.leading_words or token.dated
             if not opens_adverbial:
                 break
             comma = self._next_comma(tokens, start, end)
@@ -715,14 +851,9 @@ class _Extractor:
     def _expression_bounds(
         self, tokens: list[_Token], expression: TemporalExpression
     ) -> tuple[int | None, int]:
-        first: int | None = None
-        last = -1
-        for index, token in enumerate(tokens):
-            if expression.start <= token.start < expression.end:
-                if first is None:
-                    first = index
-                last = index
-        return first, last
+        first = bisect_left(tokens, expression.start, key=_token_start)
+        last = bisect_left(tokens, expression.end, lo=first, key=_token_start) - 1
+        return (first, last) if first <= last else (None, -1)
 
     # --- dates ----------------------------------------------------------------------------------
 
@@ -752,6 +883,30 @@ class _Extractor:
             if best is None or key < best[0]:
                 best = (key, expression, tier)
         return None if best is None else (best[1], best[2])
+
+    def _could_inherit(
+        self,
+        expressions: list[TemporalExpression],
+        mentions: list[Mention],
+        previous: _SentenceResult | None,
+        start: int,
+    ) -> bool:
+        """The conditions of `_may_inherit` that need no tokens: most sentences fail one, and
+        are then not tokenized at all."""
+        if previous is None or previous.event is None or not previous.own_date:
+            return False
+        if previous.end > start:
+            return False
+        dated_by = previous.event.expression
+        if dated_by.granularity not in SINGLE_DAY_GRANULARITIES or (
+            dated_by.date_start != dated_by.date_end
+        ):
+            return False
+        if "\n" in self.text[previous.end : start]:
+            return False
+        if any(e.type in ("DATE", "TIME") for e in expressions):
+            return False
+        return any(m.role == "actor" for m in mentions)
 
     def _may_inherit(
         self,
@@ -819,13 +974,16 @@ class _Extractor:
                 if token.text == ")":
                     depth -= 1
                 continue
-            if _inside_any(token.start, saying) or (
-                token.lower in grammar.date_prepositions
-                and index + 1 < len(tokens)
-                and any(tokens[index + 1].start == e.start for e in saying)
+            if saying and (
+                _inside_any(token.start, saying)
+                or (
+                    token.lower in grammar.date_prepositions
+                    and index + 1 < len(tokens)
+                    and any(tokens[index + 1].start == e.start for e in saying)
+                )
             ):
                 continue  # "said on Wednesday that ...": the saying's date, when it dates nothing
-            if expression.start <= token.start < expression.end or token.complementizer:
+            if expression.start <= token.start < expression.end:
                 continue
             if token.text in _DOUBLE_QUOTES:
                 continue
@@ -835,6 +993,8 @@ class _Extractor:
                 token.lower in grammar.date_prepositions
                 and index + 1 < len(tokens)
                 and tokens[index + 1].start == expression.start
+                # "at last week's talks": the preposition goes with the noun, not the date
+                and self.text[expression.end : expression.end + 2] not in _POSSESSIVES
             ):
                 continue
             if (
@@ -852,32 +1012,360 @@ class _Extractor:
             if token.text == "," and index + 1 == verb:
                 continue  # closes an appositive: "Ukraine's commander-in-chief, Syrskyi, said"
             kept.append(token)
-        words = self._title_words(kept, resolved_subject)
-        return _render(words)
+        main = tokens[verb] if verb is not None else None
+        return _render(self._headline(kept, main, resolved_subject))
 
-    def _title_words(self, kept: list[_Token], resolved_subject: str | None) -> list[str]:
+    def _title_end(self, tokens: list[_Token], start: int, cut: int, end: int) -> int:
+        """Where the title stops: the main clause (`cut`), carried past a comma inside a
+        quotation ('held "a positive, very substantive" conversation') and, when the clause is
+        short, over a participle clause (", appearing in military uniform")."""
+        quotes = sum(1 for index in range(start, cut) if tokens[index].text in _DOUBLE_QUOTES)
+        if quotes % 2 and cut < end and tokens[cut].text == ",":
+            close = next((i for i in range(cut + 1, end) if tokens[i].text in _DOUBLE_QUOTES), None)
+            if close is not None:
+                return self._next_break(tokens, close + 1, end)
+        words = sum(1 for index in range(start, cut) if tokens[index].text[0].isalnum())
+        if (
+            start < cut < end - 2
+            and words <= _SHORT_CLAUSE_WORDS
+            and tokens[cut].lower == "in"
+            and tokens[cut + 1].lower == "which"
+            and tokens[self._before_dates(tokens, cut - 1)].lower in self.grammar.content_nouns
+        ):
+            # "issued a joint statement in which Kyiv backed ...": the statement's content
+            for ahead in range(cut + 2, end):
+                if tokens[ahead].text in _CLAUSE_PUNCTUATION and not tokens[ahead].joined:
+                    return ahead
+            return end
+        if 0 < cut < end and tokens[cut].lower in self.grammar.weak_scopes:
+            # "firing along the front hours after the announcement": "hours" goes with "after"
+            back = cut
+            while back > start + 1 and tokens[back - 1].lower in self.grammar.cut_not_after:
+                back -= 1
+            if back < cut and tokens[back - 1].lower in self.grammar.quantity_words:
+                back -= 1
+            return back
+        if cut + 1 < end and tokens[cut].text == ",":
+            after = tokens[cut + 1]
+            if (
+                after.plain
+                and after.lower.endswith("ing")
+                and after.lower not in _NOT_PARTICIPLES
+                and words <= _SHORT_CLAUSE_WORDS
+            ):
+                return self._next_break(tokens, cut + 2, end)
+        return cut
+
+    def _before_dates(self, tokens: list[_Token], index: int) -> int:
+        """The last token at or before `index` that is not a date phrase or its preposition."""
+        while index > 0 and (
+            tokens[index].dated or tokens[index].lower in self.grammar.date_prepositions
+        ):
+            index -= 1
+        return index
+
+    def _next_break(self, tokens: list[_Token], index: int, end: int) -> int:
+        for ahead in range(index, end):
+            token = tokens[ahead]
+            if token.scope != MAIN or (token.text in _CLAUSE_PUNCTUATION and not token.joined):
+                return ahead
+        return end
+
+    # --- headline style -------------------------------------------------------------------------
+
+    def _headline(
+        self, kept: list[_Token], main: _Token | None, resolved_subject: str | None
+    ) -> list[str]:
+        """The kept tokens of the main clause as a headline: present tense, no articles, a
+        reported event told without its sayer (rule 4 of the module docstring)."""
         grammar = self.grammar
         words: list[str] = []
+        toks: list[_Token] = []
         for token in kept:
             if token.text == "," and (not words or words[-1] == ","):
                 continue  # commas orphaned by a removed date phrase
             if token.mention is not None and token.mention.actor is not None:
                 actor = token.mention.actor
-                words.append(actor.short if actor.kind == "person" else token.text)
+                word = actor.short if actor.kind == "person" else token.text
+                if self.text[token.end : token.end + 2] in _POSSESSIVES:
+                    word += self.text[token.end : token.end + 2]  # "Moscow's Easter ceasefire"
             elif not words and token.lower in grammar.connectives:
                 continue
             elif not words and token.lower in _PRONOUNS_RESOLVED and resolved_subject:
-                words.append(resolved_subject)
+                word = resolved_subject
+            elif token.complementizer:
+                word = ""  # a clause boundary, never shown
+            elif token.lower == "which" and words and words[-1] == "in" and toks[-1].plain:
+                words[-1] = ";"  # "statement in which Kyiv backed" -> "statement; Kyiv backs"
+                continue
             else:
-                words.append(token.text)
-        while words and words[0].lower() in _ARTICLES | {","}:
-            words.pop(0)
-        words = _limit_words(words, grammar)
-        while words and (
-            words[-1].lower() in grammar.trailing_function_words or not words[-1][0].isalnum()
+                word = token.text
+            words.append(word)
+            toks.append(token)
+        while words and (words[0].lower() in _ARTICLES or words[0] in (",", "")):
+            del words[0], toks[0]
+        if not words:
+            return []
+        # Each position's words after the rewrite; a verb group fills its first position.
+        out: list[list[str]] = [[word] for word in words]
+        verb = next((i for i, token in enumerate(toks) if token is main), None)
+        if verb is not None:
+            self._present_tense(words, toks, out, verb)
+        for index, token in enumerate(toks):
+            if token.plain and token.lower in _ARTICLES and not self._article_kept(words, index):
+                out[index] = []
+        headline = [word for group in out for word in group if word]
+        while headline and headline[0] == ",":
+            headline.pop(0)
+        headline = _limit_words(headline, grammar)
+        while headline and (
+            headline[-1].lower() in grammar.trailing_function_words or not headline[-1][0].isalnum()
         ):
-            words.pop()
-        return words
+            headline.pop()
+        return headline
+
+    def _article_kept(self, words: list[str], index: int) -> bool:
+        """ "a year", "a few"; "than the first" at the end of the headline."""
+        if index + 1 == len(words):
+            return False
+        following = words[index + 1].lower()
+        return following in self.grammar.articles_kept_before or (
+            following in self.grammar.articles_kept_before_final and index + 2 == len(words)
+        )
+
+    def _present_tense(
+        self, words: list[str], toks: list[_Token], out: list[list[str]], verb: int
+    ) -> None:
+        """Put the main verb group, verbs coordinated with it ("spoke with Trump and said") and
+        the verb of a reported clause in the present; tell a reported event without its sayer."""
+        grammar = self.grammar
+        count = len(words)
+        plural = self._plural(words, toks, 0, verb)
+        group_end = self._rewrite_group(words, toks, out, verb, plural)
+        reporting = toks[group_end - 1].lower in grammar.reporting_verbs
+        clause_start: int | None = None
+        index = group_end
+        while index < count:
+            token, word = toks[index], words[index].lower()
+            if word == "" or (
+                index == group_end
+                and reporting
+                and toks[group_end - 1].lower in grammar.clause_reporting_verbs
+            ):
+                start = index + 1 if word == "" else index
+                found = self._reported_verb(words, toks, start)
+                if found is not None:
+                    reported_plural = self._plural(words, toks, start, found)
+                    end = self._rewrite_group(words, toks, out, found, reported_plural)
+                    if clause_start is None:
+                        clause_start = start
+                        kind = self._group_kind(words, found, end)
+                    index = end
+                    continue
+            elif not token.plain:
+                pass
+            elif word == ";":
+                found = self._reported_verb(words, toks, index + 1)
+                if found is not None:
+                    clause_plural = self._plural(words, toks, index + 1, found)
+                    index = self._rewrite_group(words, toks, out, found, clause_plural)
+                    continue
+            elif (
+                word in ("and", "but")
+                and index + 1 < count
+                and toks[index + 1].verb
+                and toks[index + 1].plain
+            ):
+                end = self._rewrite_group(words, toks, out, index + 1, plural)
+                reporting = toks[end - 1].lower in grammar.reporting_verbs
+                group_end = end
+                index = end
+                continue
+            elif (
+                word in _CLAUSE_PRONOUNS
+                and index + 1 < count
+                and toks[index + 1].verb
+                and toks[index + 1].plain
+            ):
+                pronoun_plural = word in grammar.plural_pronouns
+                index = self._rewrite_group(words, toks, out, index + 1, pronoun_plural)
+                continue
+            index += 1
+        if clause_start is not None and reporting is not None and kind == EVENT:
+            self._drop_sayer(words, toks, out, verb, clause_start)
+
+    def _drop_sayer(
+        self,
+        words: list[str],
+        toks: list[_Token],
+        out: list[list[str]],
+        verb: int,
+        clause_start: int,
+    ) -> None:
+        """ "Gerasimov reported that Russian forces had taken 430 soldiers prisoner" is a
+        headline about the capture: "Russian forces take 430 soldiers prisoner". A reported
+        "he"/"she" becomes the sayer ("Trump said he had begun ..." -> "Trump begins ...");
+        "it"/"they" would lose their referent, so such reports keep the sayer."""
+        reported = [
+            word
+            for group in out[clause_start:]
+            for word in group
+            if word[:1].isalnum() and word.lower() not in _ARTICLES
+        ]
+        if len(reported) < _MIN_REPORTED_WORDS:
+            return  # "Celik said the talks had ended": "Talks end" would say too little
+        subject = words[clause_start].lower()
+        if toks[clause_start].plain and subject in _CLAUSE_PRONOUNS:
+            sayers = [i for i in range(verb) if out[i] and words[i] not in _ARTICLES]
+            person = len(sayers) == 1 and self._is_person(words[sayers[0]], toks[sayers[0]])
+            if subject not in _PRONOUNS_RESOLVED or not person:
+                return
+            out[clause_start] = [words[sayers[0]]]
+        for index in range(clause_start):
+            out[index] = []
+
+    def _is_person(self, word: str, token: _Token) -> bool:
+        if token.mention is not None and token.mention.actor is not None:
+            return token.mention.actor.kind == "person"
+        return word in self.gazetteer.persons_by_short
+
+    def _reported_verb(self, words: list[str], toks: list[_Token], start: int) -> int | None:
+        """The finite verb of a reported clause starting at `start`, after a subject of at
+        most eight words and before any comma."""
+        for index in range(start + 1, min(len(words), start + 9)):
+            token = toks[index]
+            if words[index] in (",", ";", ""):
+                return None
+            if token.plain and (token.verb or token.lower in _MODALS):
+                if index == start + 1 and toks[start].plain and toks[start].lower in _ARTICLES:
+                    return None
+                return index
+        return None
+
+    def _plural(self, words: list[str], toks: list[_Token], start: int, end: int) -> bool:
+        """Whether the subject words[start:end] take a plural verb: coordinated ("Trump and
+        Putin"), a plural pronoun, or a head noun in -s ("Russian forces", "Negotiators from
+        Moscow"); the head is the last word before the first preposition."""
+        grammar = self.grammar
+        head: int | None = None
+        for index in range(start, end):
+            token = toks[index]
+            if token.plain and index > start and token.lower in grammar.prepositions:
+                break
+            if token.plain and token.lower in ("and", "&"):
+                return True
+            if words[index] and words[index] != ",":
+                head = index
+        if head is None:
+            return False
+        token, word = toks[head], words[head]
+        if token.mention is not None and token.mention.actor is not None:
+            if token.mention.actor.kind == "person":
+                return False
+        elif word != token.text:
+            return False  # a resolved "he"/"she"
+        lower = word.lower()
+        if lower in grammar.plural_pronouns:
+            return True
+        last = lower.rsplit(" ", 1)[-1]
+        return (
+            last.endswith("s")
+            and not last.endswith(("ss", "us", "is", "'s", "’s"))
+            and last not in grammar.singular_nouns_ending_in_s
+        )
+
+    def _group_end(self, words: list[str], toks: list[_Token], start: int) -> int:
+        """The end of the verb group at `start`: auxiliaries, adverbs and the main verb."""
+        inflection = self.inflection
+        grammar = self.grammar
+        first = words[start].lower()
+        index = start + 1
+        if first not in _BE and first not in _HAVE and first not in _DO and first not in _MODALS:
+            return index
+        previous = first
+        count = len(words)
+        while index < count and toks[index].plain:
+            word = toks[index].lower
+            if (
+                word in grammar.headline_adverbs
+                or word in _BE
+                or word in _HAVE
+                or (word == "to" and previous in _BE)
+            ):
+                previous = word
+                index += 1
+                continue
+            if previous in _MODALS or previous in _DO or previous == "to":
+                return index + 1  # "would not accept", "did not attend", "is to visit"
+            if inflection.is_participle(word) or word.endswith("ing"):
+                return index + 1  # "had taken", "was killed", "was firing"
+            break
+        return index
+
+    def _group_kind(self, words: list[str], start: int, end: int) -> str:
+        group = [word.lower() for word in words[start:end]]
+        first, last = group[0], group[-1]
+        if first in _MODALS or first in _DO or "to" in group:
+            return MODAL
+        if first in _BE:
+            passive = last not in _BE and self.inflection.is_participle(last)
+            return EVENT if passive and not _NEGATIONS.intersection(group) else STATE
+        if first in _HAVE:
+            if len(group) == 1 or last in _BE or _NEGATIONS.intersection(group):
+                return STATE
+            return EVENT
+        return EVENT if self.inflection.is_past(first) else STATE
+
+    def _rewrite_group(
+        self, words: list[str], toks: list[_Token], out: list[list[str]], start: int, plural: bool
+    ) -> int:
+        """Put the verb group at `start` in the headline present; returns where it ends.
+
+        "arrived" -> "arrives", "had both accepted" -> "both accept", "was killed" -> "killed",
+        "was still firing" -> "is still firing", "would not accept" -> "will not accept",
+        "is to visit" -> "to visit", "did not attend" -> "does not attend"."""
+        inflection = self.inflection
+        end = self._group_end(words, toks, start)
+        group = words[start:end]
+        lower = [word.lower() for word in group]
+        first = lower[0]
+        rest = group[1:]
+        negated = bool(_NEGATIONS.intersection(lower))
+        if first in _MODALS:
+            rewritten = [inflection.present_modals.get(first, group[0]), *rest]
+        elif first in _DO:
+            rewritten = [inflection.present("do", plural), *rest] if first == "did" else group
+        elif first in _HAVE:
+            last = lower[-1]
+            if len(group) == 1 or not inflection.is_participle(last) or negated:
+                rewritten = [inflection.present("have", plural), *rest]
+            elif last == "been":
+                rewritten = [inflection.present("be", plural), *rest[:-1]]
+            elif lower[-2] == "been":
+                rewritten = [w for w in rest if w.lower() != "been"]  # "had been killed"
+            else:
+                adverbs = rest[:-1]
+                rewritten = [*adverbs, inflection.present(inflection.base(last), plural)]
+        elif first in _BE:
+            last = lower[-1]
+            if "to" in lower[1:]:
+                rewritten = rest  # "is to visit" -> "to visit"
+            elif len(group) > 1 and inflection.is_participle(last) and not negated:
+                rewritten = rest  # passive: "was killed" -> "killed"
+            elif first in ("was", "were", "is", "are", "am"):
+                rewritten = [inflection.present("be", plural), *rest]
+            else:
+                rewritten = group
+        elif inflection.is_past(first):
+            rewritten = [inflection.present(inflection.base(first), plural), *rest]
+        else:
+            rewritten = group
+        if group[0][:1].isupper() and rewritten:
+            rewritten[0] = rewritten[0][:1].upper() + rewritten[0][1:]
+        out[start] = rewritten
+        for index in range(start + 1, end):
+            out[index] = []
+        return end
 
     def _category(
         self, tokens: list[_Token], core_start: int, cut: int, start: int, end: int
@@ -922,6 +1410,8 @@ class _Extractor:
 
 def _limit_words(words: list[str], grammar: _Grammar) -> list[str]:
     """At most TITLE_MAX_WORDS words, cut before a preposition or conjunction when possible."""
+    if len(words) <= TITLE_MAX_WORDS // 2:
+        return words  # even if every item were a two-word name
     # A multi-word name ("Kursk region") counts as its words.
     word_positions = [i for i, word in enumerate(words) if word[0].isalnum() for _ in word.split()]
     if len(word_positions) <= TITLE_MAX_WORDS:
@@ -929,16 +1419,23 @@ def _limit_words(words: list[str], grammar: _Grammar) -> list[str]:
     limit = word_positions[TITLE_MAX_WORDS]  # index of the first word that does not fit
     minimum = word_positions[len(word_positions) // 3] if word_positions else 0
     for position in range(limit, minimum, -1):
-        if words[position].lower() in grammar.cut_before or words[position] == ",":
+        word = words[position]
+        if (word.lower() in grammar.cut_before or word in (",", ";")) and (
+            words[position - 1].lower() not in grammar.cut_not_after
+        ):
             return words[:position]
+    while limit > 1 and words[limit - 1].lower() in grammar.cut_not_after:
+        limit -= 1  # "... along parts of the front hours" -> "... along parts of the front"
     return words[:limit]
 
 
 def _render(words: list[str]) -> str:
     title = " ".join(words)
-    title = _JOINED_DASH.sub(r"\1", title)  # "30 - day" -> "30-day"
+    if " -" in title or " –" in title:
+        title = _JOINED_DASH.sub(r"\1", title)  # "30 - day" -> "30-day"
     title = _NO_SPACE_BEFORE.sub(r"\1", title)
-    title = _NO_SPACE_AFTER.sub(r"\1", title)
+    if "(" in title or "[" in title:
+        title = _NO_SPACE_AFTER.sub(r"\1", title)
     return title[:1].upper() + title[1:]
 
 
@@ -965,6 +1462,24 @@ def _bare_date_end(
     if len(token.text) == 4 and token.text.isdigit():  # a bare year the engine left out
         return token.end
     return None
+
+
+def _token_start(token: _Token) -> int:
+    return token.start
+
+
+def _mark_dated(tokens: list[_Token], expressions: Sequence[TemporalExpression]) -> None:
+    """Flag the tokens inside a date phrase: `_inside_any` for every token in one pass."""
+    if not expressions:
+        return
+    position = -1
+    count = len(expressions)
+    for token in tokens:
+        offset = token.start
+        while position + 1 < count and expressions[position + 1].start <= offset:
+            position += 1
+        if position >= 0 and offset < expressions[position].end:
+            token.dated = True
 
 
 def _inside_any(offset: int, expressions: Sequence[TemporalExpression]) -> bool:

@@ -156,70 +156,70 @@ SEED_EVENTS = [
     (
         "2024-08-01",
         "territorial_change",
-        "Ukraine stunned the Russian army",
+        "Ukraine stuns Russian army",
         ["Ukraine", "Russia"],
         [],
     ),
     (
         "2025-03-08",
         "territorial_change",
-        "Russian troops recaptured five settlements and 259 square kilometres of territory",
+        "Russian troops recapture five settlements and 259 square kilometres of territory",
         ["Russia", "Valery Gerasimov"],
         [],
     ),
     (
         "2025-03-11",
         "aid",
-        "United States agreed to renew military aid and intelligence sharing with Ukraine",
+        "United States agrees to renew military aid and intelligence sharing with Ukraine",
         ["United States", "Ukraine"],
         [],
     ),
     (
         "2025-03-11",
         "proposal",
-        "Zelensky called on Washington to take harsh measures against Russia",
+        "Zelensky calls on Washington to take harsh measures against Russia",
         ["Volodymyr Zelensky", "United States", "Russia"],
         [],
     ),
     (
         "2025-03-11",
         "talks",
-        "US and Ukrainian delegations issued a joint statement",
+        "US and Ukrainian delegations issue joint statement; Kyiv backs American proposal",
         ["United States", "Ukraine"],
         ["Saudi Arabia"],
     ),
     (
         "2025-03-12",
         "rejection",
-        "Zakharova said Moscow would not accept a ceasefire",
+        "Zakharova says Moscow will not accept ceasefire",
         ["Maria Zakharova", "Russia", "United States"],
         [],
     ),
     (
         "2025-03-12",
         "statement",
-        "Syrskyi said his units in the Kursk region were manoeuvring",
+        "Syrskyi says his units in Kursk region are manoeuvring",
         ["Oleksandr Syrskyi"],
         ["Kursk region"],
     ),
     (
         "2025-03-12",
         "talks",
-        "Kremlin released footage of the meeting",
+        "Kremlin releases footage of meeting",
         ["Russia", "Valery Gerasimov", "Ukraine"],
         [],
     ),
     (
         "2025-03-12",
         "threat",
-        "Trump warned he could impose devastating economic measures on Russia",
+        "Trump warns he could impose devastating economic measures on Russia",
         ["Donald Trump", "Russia"],
         [],
     ),
     (
         "2025-03-12",
         "visit",
-        "Putin arrived in the Kursk region",
+        "Putin arrives in Kursk region, appearing in military uniform for first time",
         ["Vladimir Putin", "Valery Gerasimov"],
         ["Kursk region"],
     ),
@@ -240,7 +240,7 @@ def test_seed_events_carry_titles_actors_locations_and_categories(client):
     )
     assert listed == sorted(SEED_EVENTS)
     # A dateless sentence that continues a dated one joins its event as another mention.
-    footage = next(e for e in items if e["title"] == "Kremlin released footage of the meeting")
+    footage = next(e for e in items if e["title"] == "Kremlin releases footage of meeting")
     (source,) = footage["sources"]
     (continuation,) = source["other_mentions"]
     assert continuation["inherited"] and "430 Ukrainian soldiers" in continuation["sentence"]

@@ -106,7 +106,7 @@ SEED_TIMELINE = [
         "2025-03-12",
         "2025-03-12",
         "visit",
-        "Putin arrived in the Kursk region",
+        "Putin arrives in Kursk region, appearing in military uniform for first time",
         ("Vladimir Putin",),
         ("Kursk region",),
     ),
@@ -114,7 +114,7 @@ SEED_TIMELINE = [
         "2025-03-12",
         "2025-03-12",
         "talks",
-        "Putin met Gerasimov",
+        "Putin meets Gerasimov",
         ("Vladimir Putin", "Valery Gerasimov"),
         (),
     ),
@@ -122,7 +122,7 @@ SEED_TIMELINE = [
         "2025-03-12",
         "2025-03-12",
         "talks",
-        "Kremlin released footage of the meeting",
+        "Kremlin releases footage of meeting",
         ("Russia",),
         (),
     ),
@@ -130,7 +130,7 @@ SEED_TIMELINE = [
         "2025-03-12",
         "2025-03-12",
         "prisoners",
-        "Gerasimov reported Russian forces had taken 430 Ukrainian soldiers prisoner",
+        "Russian forces take 430 Ukrainian soldiers prisoner during counteroffensive",
         ("Valery Gerasimov", "Russia", "Ukraine"),
         (),
     ),
@@ -138,7 +138,7 @@ SEED_TIMELINE = [
         "2025-03-08",
         "2025-03-12",
         "territorial_change",
-        "Russian troops recaptured five settlements and 259 square kilometres of territory",
+        "Russian troops recapture five settlements and 259 square kilometres of territory",
         ("Russia", "Valery Gerasimov"),
         (),
     ),
@@ -146,7 +146,7 @@ SEED_TIMELINE = [
         "2024-08-01",
         "2024-08-31",
         "territorial_change",
-        "Ukraine stunned the Russian army",
+        "Ukraine stuns Russian army",
         ("Ukraine", "Russia"),
         (),
     ),
@@ -154,7 +154,7 @@ SEED_TIMELINE = [
         "2025-03-12",
         "2025-03-12",
         "statement",
-        "Syrskyi said his units in the Kursk region were manoeuvring",
+        "Syrskyi says his units in Kursk region are manoeuvring",
         ("Oleksandr Syrskyi",),
         ("Kursk region",),
     ),
@@ -162,7 +162,7 @@ SEED_TIMELINE = [
         "2025-03-12",
         "2025-03-12",
         "rejection",
-        "Zakharova said Moscow would not accept a ceasefire",
+        "Zakharova says Moscow will not accept ceasefire",
         ("Maria Zakharova", "Russia", "United States"),
         (),
     ),
@@ -170,7 +170,7 @@ SEED_TIMELINE = [
         "2025-03-11",
         "2025-03-11",
         "talks",
-        "US and Ukrainian delegations issued a joint statement",
+        "US and Ukrainian delegations issue joint statement; Kyiv backs American proposal",
         ("United States", "Ukraine"),
         ("Saudi Arabia",),
     ),
@@ -178,7 +178,7 @@ SEED_TIMELINE = [
         "2025-03-11",
         "2025-03-11",
         "aid",
-        "United States agreed to renew military aid and intelligence sharing with Ukraine",
+        "United States agrees to renew military aid and intelligence sharing with Ukraine",
         ("United States", "Ukraine"),
         (),
     ),
@@ -186,7 +186,7 @@ SEED_TIMELINE = [
         "2025-03-11",
         "2025-03-11",
         "proposal",
-        "Zelensky called on Washington to take harsh measures against Russia",
+        "Zelensky calls on Washington to take harsh measures against Russia",
         ("Volodymyr Zelensky", "United States", "Russia"),
         (),
     ),
@@ -194,7 +194,7 @@ SEED_TIMELINE = [
         "2025-03-12",
         "2025-03-12",
         "threat",
-        "Trump warned he could impose devastating economic measures on Russia",
+        "Trump warns he could impose devastating economic measures on Russia",
         ("Donald Trump", "Russia"),
         (),
     ),
@@ -218,9 +218,9 @@ def test_seed_events_are_sentences_of_the_article_with_sane_confidence():
 def test_seed_inherited_events_have_lower_confidence_and_the_previous_date_phrase():
     events = {event.title: event for event in extract_events(SEED_TEXT, seed_expressions())}
     prisoners = events[
-        "Gerasimov reported Russian forces had taken 430 Ukrainian soldiers prisoner"
+        "Russian forces take 430 Ukrainian soldiers prisoner during counteroffensive"
     ]
-    footage = events["Kremlin released footage of the meeting"]
+    footage = events["Kremlin releases footage of meeting"]
     assert prisoners.expression == footage.expression
     assert prisoners.confidence < footage.confidence
 
@@ -239,18 +239,23 @@ def test_seed_article_with_the_real_temporal_engine():
 
     march_12 = ("2025-03-12", "2025-03-12")
     march_11 = ("2025-03-11", "2025-03-11")
-    assert dated("Putin arrived in the Kursk region") == march_12
-    assert dated("Putin met Gerasimov") == march_12
     assert (
-        dated("Gerasimov reported Russian forces had taken 430 Ukrainian soldiers prisoner")
+        dated("Putin arrives in Kursk region, appearing in military uniform for first time")
         == march_12
     )
-    assert dated("Syrskyi said his units in the Kursk region were manoeuvring") == march_12
-    assert dated("Zakharova said Moscow would not accept a ceasefire") == march_12
-    assert dated("Trump warned he could impose devastating economic measures on Russia") == (
+    assert dated("Putin meets Gerasimov") == march_12
+    assert (
+        dated("Russian forces take 430 Ukrainian soldiers prisoner during counteroffensive")
+        == march_12
+    )
+    assert dated("Syrskyi says his units in Kursk region are manoeuvring") == march_12
+    assert dated("Zakharova says Moscow will not accept ceasefire") == march_12
+    assert dated("Trump warns he could impose devastating economic measures on Russia") == (
         march_12
     )
-    jeddah = by_title["US and Ukrainian delegations issued a joint statement"]
+    jeddah = by_title[
+        "US and Ukrainian delegations issue joint statement; Kyiv backs American proposal"
+    ]
     assert dated(jeddah.title) == march_11
     assert (jeddah.category, jeddah.actors, jeddah.locations) == (
         "talks",
@@ -258,17 +263,15 @@ def test_seed_article_with_the_real_temporal_engine():
         ("Saudi Arabia",),
     )
     assert (
-        dated("United States agreed to renew military aid and intelligence sharing with Ukraine")
+        dated("United States agrees to renew military aid and intelligence sharing with Ukraine")
         == march_11
     )
-    assert dated("Zelensky called on Washington to take harsh measures against Russia") == (
-        march_11
-    )
-    incursion = by_title["Ukraine stunned the Russian army"]
+    assert dated("Zelensky calls on Washington to take harsh measures against Russia") == (march_11)
+    incursion = by_title["Ukraine stuns Russian army"]
     assert dated(incursion.title) == ("2024-08-01", "2024-08-31")
     assert incursion.expression.granularity == "month"
     assert dated(
-        "Russian troops recaptured five settlements and 259 square kilometres of territory"
+        "Russian troops recapture five settlements and 259 square kilometres of territory"
     ) == ("2025-03-08", "2025-03-12")
     for event in events:
         assert D(2024, 8, 1) <= event.expression.date_start
@@ -349,7 +352,7 @@ def test_relative_clause_in_the_subject_ends_at_its_verb():
     monday, tuesday = day(text, "Monday", D(2025, 3, 10)), day(text, "Tuesday", D(2025, 3, 11))
     (event,) = extract_events(text, [monday, tuesday])
     assert event.expression is tuesday
-    assert event.title == "Ceasefire collapsed"
+    assert event.title == "Ceasefire collapses"
 
 
 def test_phrase_nearest_the_main_verb_wins():
@@ -419,45 +422,45 @@ def test_inheritance_does_not_chain():
             "Yesterday, after a meeting in Saudi Arabia that lasted more than eight hours, the US "
             "and Ukrainian delegations issued a joint statement.",
             "Yesterday",
-            "US and Ukrainian delegations issued a joint statement",
+            "US and Ukrainian delegations issue joint statement",
         ),
         (
             "In the last five days, Russian troops recaptured five settlements, Gerasimov told "
             "the president.",
             "the last five days",
-            "Russian troops recaptured five settlements",
+            "Russian troops recapture five settlements",
         ),
         (
             "Meanwhile Russia attacked Kharkiv on Monday, killing five people.",
             "Monday",
-            "Russia attacked Kharkiv",
+            "Russia attacks Kharkiv, killing five people",
         ),
         (
             "Hamas released three hostages on Saturday, the Israeli military said.",
             "Saturday",
-            "Hamas released three hostages",
+            "Hamas releases three hostages",
         ),
         (
             "On Monday, Israel and Hamas agreed on a six-week truce, according to Qatari "
             "mediators.",
             "Monday",
-            "Israel and Hamas agreed on a six-week truce",
+            "Israel and Hamas agree on six-week truce",
         ),
         (
             "The envoy, who arrived on Monday, met Netanyahu in Jerusalem on Wednesday.",
             "Wednesday",
-            "Envoy met Netanyahu in Jerusalem",
+            "Envoy meets Netanyahu in Jerusalem",
         ),
         (
             "Ukraine's commander-in-chief, Oleksandr Syrskyi, said on Wednesday that his units "
             "in the Kursk region were manoeuvring to more favourable positions.",
             "Wednesday",
-            "Syrskyi said his units in the Kursk region were manoeuvring",
+            "Syrskyi says his units in Kursk region are manoeuvring",
         ),
         (
             "Zelensky said, on Tuesday, that Russia had violated the truce.",
             "Tuesday",
-            "Zelensky said Russia had violated the truce",
+            "Russia violates truce",
         ),
     ],
 )
@@ -475,7 +478,7 @@ def test_long_titles_are_cut_before_a_preposition_and_never_end_on_a_function_wo
     words = event.title.split()
     assert len(words) <= 12
     assert words[-1].lower() not in {"the", "of", "and", "in", "with"}
-    assert event.title.startswith("Russian troops recaptured the village of Sverdlikovo")
+    assert event.title.startswith("Russian troops recapture village of Sverdlikovo")
 
 
 def test_pronoun_subject_is_named_after_the_last_person_and_counted_as_an_actor():
@@ -483,7 +486,7 @@ def test_pronoun_subject_is_named_after_the_last_person_and_counted_as_an_actor(
     today_1 = day(text, "today", D(2025, 3, 12))
     today_2 = day(text, "today", D(2025, 3, 12), occurrence=2)
     _, meeting = extract_events(text, [today_1, today_2])
-    assert meeting.title == "Putin met Gerasimov"
+    assert meeting.title == "Putin meets Gerasimov"
     assert meeting.actors == ("Vladimir Putin", "Valery Gerasimov")
 
 
@@ -606,7 +609,7 @@ def test_a_bare_date_after_since_does_not_hide_the_clause_date():
         "in Istanbul."
     )
     assert event.expression.text == "yesterday"
-    assert event.title == "Negotiators from Moscow and Kyiv held their first direct talks"
+    assert event.title == "Negotiators from Moscow and Kyiv hold their first direct talks"
 
 
 def test_a_capitalised_subordinate_opener_is_stripped_from_the_title():
@@ -614,7 +617,7 @@ def test_a_capitalised_subordinate_opener_is_stripped_from_the_title():
         "When Trump and Putin spoke on 18 March, the Kremlin agreed only to a pause in attacks.",
         "2025-03-21T09:00:00+01:00",
     )
-    assert event.title == "Kremlin agreed only to a pause in attacks"
+    assert event.title == "Kremlin agrees only to pause in attacks"
     assert event.expression.date_start == D(2025, 3, 18)
     assert event.category == "ceasefire_declared"
 
@@ -624,7 +627,7 @@ def test_reported_speech_after_an_adverbial_keeps_the_reported_event():
         "Trump said after the meeting on Monday that he had begun arranging a meeting between "
         "Putin and Zelensky."
     )
-    assert event.title == "Trump said he had begun arranging a meeting between Putin and Zelensky"
+    assert event.title == "Trump begins arranging meeting between Putin and Zelensky"
     assert event.expression.date_start == D(2025, 5, 19)
 
 
@@ -635,7 +638,7 @@ def test_a_participle_clause_date_does_not_date_the_main_clause():
         "2025-04-22T09:00:00+02:00",
     )
     assert event.expression.date_start == D(2025, 4, 20)
-    assert "expired" in event.title
+    assert "expires" in event.title
 
 
 def test_a_dash_inside_a_compound_name_is_not_a_clause_break():
@@ -652,9 +655,11 @@ def test_continuations_point_at_the_event_they_join():
     }
     titles = [event.title for event in events]
     assert continuations == {
-        "Putin met Gerasimov": titles.index("Putin arrived in the Kursk region"),
-        "Gerasimov reported Russian forces had taken 430 Ukrainian soldiers prisoner": titles.index(
-            "Kremlin released footage of the meeting"
+        "Putin meets Gerasimov": titles.index(
+            "Putin arrives in Kursk region, appearing in military uniform for first time"
+        ),
+        "Russian forces take 430 Ukrainian soldiers prisoner during counteroffensive": titles.index(
+            "Kremlin releases footage of meeting"
         ),
     }
 
@@ -689,7 +694,7 @@ def test_a_merged_gazetteer_knows_curators_names():
     assert [m.name for m in merged.find("Zelenskyy spoke.")] == ["Volodymyr Zelensky"]
     assert base.find("Khalidov met Ze.") == []
     (event,) = _drafts("Khalidov met Ze in Istanbul today.", gazetteer=merged)
-    assert event.title == "Khalidov met Zelensky in Istanbul"
+    assert event.title == "Khalidov meets Zelensky in Istanbul"
 
 
 def test_reported_speech_carries_the_date_of_the_saying_unless_it_has_its_own():
@@ -698,13 +703,13 @@ def test_reported_speech_carries_the_date_of_the_saying_unless_it_has_its_own():
         "Gerasimov said this evening that the army had taken 430 soldiers prisoner.", published
     )
     assert saying.expression.date_start == D(2025, 3, 12)
-    assert saying.title == "Gerasimov said the army had taken 430 soldiers prisoner"
+    assert saying.title == "Army takes 430 soldiers prisoner"
     assert saying.category == "prisoners"
     (own,) = _drafts(
         "Gerasimov said on Wednesday that Russian troops captured Sudzha on Tuesday.", published
     )
     assert own.expression.date_start == D(2025, 3, 11)
-    assert own.title == "Gerasimov said Russian troops captured Sudzha"
+    assert own.title == "Russian troops capture Sudzha"
 
 
 def test_a_parenthesis_between_the_verb_and_that_keeps_reported_speech():
@@ -714,4 +719,4 @@ def test_a_parenthesis_between_the_verb_and_that_keeps_reported_speech():
         "2025-03-12T20:00:00+02:00",
     )
     assert event.expression.text == "Tuesday"
-    assert event.title == "Zelensky said Kyiv backed the U.S. proposal"
+    assert event.title == "Kyiv backs U.S. proposal"
