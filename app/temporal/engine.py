@@ -8,6 +8,7 @@ expression; the reporting period: the last completed quarter named), resolves th
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, tzinfo
 
 from app.temporal.calendar import Period
@@ -27,9 +28,6 @@ _TENSE_DEPENDENT = "TENSE:"
 _FOCUS_DEPENDENT = ("FOCUS-", "FOCUS@")
 # The granularity of a reporting period in company results ("the quarter", "a year earlier").
 _FOCUS_GRANULARITY = "quarter"
-# Values whose resolution looks at the text's anchors; every other value depends only on the
-# reference day and the tense, so it is resolved once per text (date-dense texts repeat them).
-_ANCHOR_DEPENDENT = ("NARR", "DAY", "FOCUS")
 # Granularities an expression may have to serve as the anchor of "the next day" and the like.
 _ANCHORING_GRANULARITIES = frozenset(
     ("time", "part_of_day", "day", "week", "month", "quarter", "season", "year")
@@ -49,6 +47,15 @@ def reference_day(reference_time: datetime, timezone: str = "UTC") -> date:
     if reference_time.tzinfo is None or reference_time.utcoffset() is None:
         raise ValueError("reference_time must be timezone-aware")
     return reference_time.astimezone(_zone(timezone)).date()
+
+
+@functools.lru_cache(maxsize=16_384)
+def _resolve_unanchored(
+    underspecified: str, calendar: str, tense: str | None, today: date
+) -> Resolution:
+    """`resolve_value` for a value that looks at no anchor of the text: cached, since texts
+    (and texts of the same day) repeat them."""
+    return resolve_value(underspecified, calendar, Context(today, None, tense, None))
 
 
 def _should_be_dated(candidate: Candidate) -> bool:
@@ -94,7 +101,6 @@ def resolve(
     narrative_anchor: Period | None = None
     focus: Period | None = None
     tense_cues: TenseCues | None = None  # found on first need: most texts never need them
-    resolved: dict[tuple[str, str, str | None], Resolution] = {}
     for candidate in extract(text, rulebook):
         tense = None
         if (
@@ -105,15 +111,13 @@ def resolve(
                 tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
             tense = sentence_tense(text, candidate.start, candidate.end, tense_cues)
         underspecified, calendar = candidate.underspecified, candidate.rule.calendar
-        if any(anchor in underspecified for anchor in _ANCHOR_DEPENDENT):
+        # Values whose resolution looks at the text's anchors; every other value depends only
+        # on the reference day and the tense.
+        if "NARR" in underspecified or "DAY" in underspecified or "FOCUS" in underspecified:
             context = Context(today, narrative_anchor, tense, focus)
             resolution = resolve_value(underspecified, calendar, context)
         else:
-            key = (underspecified, calendar, tense)
-            resolution = resolved.get(key)
-            if resolution is None:
-                context = Context(today, None, tense, None)
-                resolution = resolved[key] = resolve_value(underspecified, calendar, context)
+            resolution = _resolve_unanchored(underspecified, calendar, tense, today)
         expression = _build(candidate, resolution, text)
         expressions.append(expression)
         if (

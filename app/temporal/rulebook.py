@@ -20,7 +20,7 @@ through a normalization table or one of the built-in normalizers below.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,12 @@ import yaml
 
 from app.temporal.errors import RulebookError
 from app.temporal.model import TIMEX_TYPES
-from app.temporal.tense import DeadlineSignal, TenseLexicon, split_alternatives
+from app.temporal.tense import (
+    DeadlineSignal,
+    TenseLexicon,
+    phrase_source,
+    split_alternatives,
+)
 
 RULES_ROOT = Path(__file__).parent / "rules"
 FLAGS = regex.IGNORECASE | regex.VERSION0
@@ -49,6 +54,8 @@ _MAX_FRAGMENT_DEPTH = 8
 # look-around context need (a rule with long matches or look-aheads may declare its own).
 DEFAULT_REACH = (64, 96)
 _WORD_CACHE_SIZE = 200_000
+_RENDER_CACHE_SIZE = 10_000  # per rule
+_ROLE_GROUP_SIZE = 8
 CALENDAR_MODES = (
     "period",
     "up_to_reference",
@@ -60,6 +67,8 @@ CALENDAR_MODES = (
 )
 
 Normalizer = Callable[[str], str]
+# What a word does for extraction (see Rulebook.role_of_word).
+WordRole = tuple[tuple[tuple[int, int, int], ...], tuple[int, ...]] | tuple[()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +93,10 @@ class Rule:
     reach: tuple[int, int] = DEFAULT_REACH
     # For each trigger: the index of its stretches at this reach (Rulebook.stretch_slots).
     slots: tuple[int, ...] = ()
+    # Index into Rulebook.anchors, or None: every match starts at the start of a word that
+    # anchor matches (as a trigger does, the whole `\w+` token), so inside its stretches the
+    # rule is tried at those words only instead of at every position.
+    anchor: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,17 +126,50 @@ class Rulebook:
     # holds the stretches of text around the trigger's words at that reach (see Rule.slots).
     stretch_slots: tuple[tuple[tuple[int, int, int], ...], ...] = ()
     slot_count: int = 0
-    _word_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    # Each must match a whole word, like a trigger (see Rule.anchor).
+    anchors: tuple[regex.Pattern[str], ...] = ()
+    # Fully matches every word that some trigger or anchor fully matches; and the same for
+    # groups of them: (pattern, indexes of its triggers, indexes of its anchors).
+    any_role: regex.Pattern[str] | None = None
+    role_groups: tuple[tuple[regex.Pattern[str], tuple[int, ...], tuple[int, ...]], ...] = ()
+    _word_cache: dict[str, WordRole] = field(default_factory=dict, compare=False)
+
+    @property
+    def cached_roles(self) -> Callable[[str], WordRole | None]:
+        """word -> `role_of_word(word)` if cached, else None: a plain dictionary lookup, cheap
+        enough to map over every word of a text."""
+        return self._word_cache.get
 
     def triggers_of_word(self, word: str) -> tuple[int, ...]:
         """Indexes of the triggers that `word` (one `\\w+` token, as written) matches."""
+        return tuple(
+            index for index, trigger in enumerate(self.triggers) if trigger.fullmatch(word)
+        )
+
+    def role_of_word(self, word: str) -> WordRole:
+        """What `word` (one `\\w+` token, as written) does for extraction, cached per word:
+        () for most words, else ((slot, before, after) for each stretch it opens (see
+        stretch_slots), indexes of the anchors it matches)."""
         known = self._word_cache.get(word)
         if known is None:
             if len(self._word_cache) >= _WORD_CACHE_SIZE:
                 self._word_cache.clear()  # a crude bound; words repeat, so it refills quickly
-            known = tuple(
-                index for index, trigger in enumerate(self.triggers) if trigger.fullmatch(word)
-            )
+            known = ()
+            # One search rules out every trigger and anchor for most new words, one per group
+            # most of the rest: a number is tried against the triggers of numbers only.
+            if self.any_role is None or self.any_role.fullmatch(word) is not None:
+                triggers: list[int] = []
+                anchors: list[int] = []
+                for group, group_triggers, group_anchors in self.role_groups:
+                    if group.fullmatch(word) is None:
+                        continue
+                    triggers += (i for i in group_triggers if self.triggers[i].fullmatch(word))
+                    anchors += (i for i in group_anchors if self.anchors[i].fullmatch(word))
+                reaches = tuple(
+                    reach for trigger in sorted(triggers) for reach in self.stretch_slots[trigger]
+                )
+                if reaches or anchors:
+                    known = (reaches, tuple(sorted(anchors)))
             self._word_cache[word] = known
         return known
 
@@ -274,16 +320,34 @@ def _compile_template(
         position = slot.end()
     pieces.append(template[position:])
 
-    def render(match: regex.Match[str]) -> str:
+    def render_groups(texts: tuple[str | None, ...]) -> str:
         out: list[str] = []
+        slots = iter(texts)
         for piece in pieces:
             if isinstance(piece, str):
                 out.append(piece)
                 continue
-            group, normalizer = piece
-            text = match.group(group) or ""
+            normalizer = piece[1]
+            text = next(slots) or ""
             out.append(normalizer(text) if normalizer else text)
         return "".join(out)
+
+    used = tuple(piece[0] for piece in pieces if not isinstance(piece, str))
+    if not used:
+        constant = render_groups(())
+        return lambda match: constant
+    # The value depends on the groups' text only, and texts repeat ("Monday", "March"): each
+    # rule remembers what it rendered.
+    rendered: dict[tuple[str | None, ...], str] = {}
+
+    def render(match: regex.Match[str]) -> str:
+        texts = match.group(*used) if len(used) > 1 else (match.group(used[0]),)
+        value = rendered.get(texts)
+        if value is None:
+            if len(rendered) >= _RENDER_CACHE_SIZE:
+                rendered.clear()  # a crude bound, as for the word caches
+            value = rendered[texts] = render_groups(texts)
+        return value
 
     return render
 
@@ -311,6 +375,7 @@ def _compile_rule(
     fragments: Mapping[str, str],
     normalizers: Mapping,
     triggers: dict[str, int],
+    anchors: dict[str, int],
 ) -> Rule:
     name = spec["name"]
     pattern = _compile_regex(_expand(spec["pattern"], fragments, name), f"rule {name}")
@@ -326,6 +391,9 @@ def _compile_rule(
         triggers.setdefault(_expand(source, fragments, name), len(triggers))
         for source in ([sources] if isinstance(sources, str) else sources)
     )
+    anchor = spec.get("anchor")
+    if anchor is not None:
+        anchor = anchors.setdefault(_expand(anchor, fragments, name), len(anchors))
     value = _compile_template(str(spec["value"]), name, normalizers, set(pattern.groupindex))
     reach = tuple(spec.get("reach", DEFAULT_REACH))
     if len(reach) != 2 or not all(isinstance(n, int) and n >= 0 for n in reach):
@@ -343,6 +411,7 @@ def _compile_rule(
         source_pattern=spec["pattern"],
         triggers=rule_triggers,
         reach=reach,
+        anchor=anchor,
     )
 
 
@@ -382,9 +451,7 @@ def _compile_tense_lexicon(spec: Mapping[str, Any], fragments: Mapping[str, str]
                     phrases[tense].append(alternative)
                 else:
                     word_patterns.append((_compile_regex(alternative, "tense cue"), tense))
-    future = "|".join(f"(?:{p})" for p in phrases["future"]) or "(?!)"
-    past = "|".join(f"(?:{p})" for p in phrases["past"]) or "(?!)"
-    source = rf"(?:(?P<future>{future})|(?P<past>{past}))\b"
+    source = phrase_source(phrases["future"], phrases["past"])
     deadline = spec.get("deadline") or {}
     signals = tuple(
         DeadlineSignal(
@@ -402,13 +469,51 @@ def _compile_tense_lexicon(spec: Mapping[str, Any], fragments: Mapping[str, str]
         words,
         tuple(word_patterns),
         _compile_regex(source, "tense phrases"),
+        phrase_alternatives=tuple(
+            (
+                _compile_regex(alternative, "tense phrase"),
+                _compile_regex(phrase_source(**{tense: [alternative]}), "tense phrase"),
+            )
+            for tense in ("future", "past")
+            for alternative in phrases[tense]
+        ),
         deadlines=signals,
+        any_deadline=_compile_regex(
+            "|".join(f"(?:{signal.signal.pattern})" for signal in signals) or "(?!)",
+            "deadline signals",
+        ),
         deadline_unless=_compile_regex(
             _expand(rf"\b(?:{unless})\b", fragments, "tense"), "deadline exception"
         )
         if unless
         else None,
     )
+
+
+def _any_word_of(patterns: Iterable[regex.Pattern[str]], owner: str) -> regex.Pattern[str]:
+    """A pattern that fully matches what any of `patterns` fully matches."""
+    return _compile_regex("|".join(f"(?:{word.pattern})" for word in patterns) or "(?!)", owner)
+
+
+def _role_groups(
+    triggers: tuple[regex.Pattern[str], ...], anchors: tuple[regex.Pattern[str], ...]
+) -> tuple[tuple[regex.Pattern[str], tuple[int, ...], tuple[int, ...]], ...]:
+    """Triggers and anchors in small groups, each with one pattern for all (see role_of_word);
+    those of numbers apart, as numbers are the most frequent words that match any."""
+    members = [("trigger", index, word) for index, word in enumerate(triggers)]
+    members += [("anchor", index, word) for index, word in enumerate(anchors)]
+    members.sort(key=lambda member: "\\d" not in member[2].pattern)
+    groups = []
+    for first in range(0, len(members), _ROLE_GROUP_SIZE):
+        group = members[first : first + _ROLE_GROUP_SIZE]
+        groups.append(
+            (
+                _any_word_of((word for _, _, word in group), "trigger group"),
+                tuple(index for kind, index, _ in group if kind == "trigger"),
+                tuple(index for kind, index, _ in group if kind == "anchor"),
+            )
+        )
+    return tuple(groups)
 
 
 @functools.cache
@@ -425,13 +530,18 @@ def load_rulebook(language: str = "en") -> Rulebook:
     normalizers.update(_builtin_normalizers(tables))
     rule_file = _read_yaml(folder / "rules.yaml")
     trigger_sources: dict[str, int] = {}
+    anchor_sources: dict[str, int] = {}
     rules = tuple(
-        _compile_rule(index, spec, fragments, normalizers, trigger_sources)
+        _compile_rule(index, spec, fragments, normalizers, trigger_sources, anchor_sources)
         for index, spec in enumerate(rule_file["rules"])
     )
     triggers = tuple(
         _compile_regex(source, "trigger")
         for source, _ in sorted(trigger_sources.items(), key=lambda item: item[1])
+    )
+    anchors = tuple(
+        _compile_regex(source, "anchor")
+        for source, _ in sorted(anchor_sources.items(), key=lambda item: item[1])
     )
     names = [rule.name for rule in rules]
     if len(names) != len(set(names)):
@@ -475,4 +585,7 @@ def load_rulebook(language: str = "en") -> Rulebook:
         any_modifier,
         stretch_slots=stretch_slots,
         slot_count=len(slot_of),
+        anchors=anchors,
+        any_role=_any_word_of((*triggers, *anchors), "triggers and anchors"),
+        role_groups=_role_groups(triggers, anchors),
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+import regex
 
 from app.temporal import TemporalExpression, UnknownTimezoneError, resolve
 from app.temporal.extract import _to_word_ends, extract
@@ -73,6 +75,25 @@ def test_a_scanned_stretch_never_ends_inside_a_word() -> None:
     monday = text.index("Monday")
     stretches = [(0, mayor + 3), (mayor + 4, monday + 2)]
     assert _to_word_ends(text, stretches) == [(0, monday + 6)]
+
+
+def test_ascii_words_are_the_same_for_both_regex_engines() -> None:
+    """ASCII texts are split into words by the standard library (faster), others by regex."""
+    for character in map(chr, range(128)):
+        assert (re.match(r"\w", character) is None) == (regex.match(r"\w", character) is None)
+
+
+def test_anchored_rules_find_what_a_full_scan_finds() -> None:
+    """An anchored rule (rules.yaml `anchor`) is tried only where its anchor words start."""
+    rulebook = load_rulebook("en")
+    anchored = [rule.name for rule in rulebook.rules if rule.anchor is not None]
+    assert anchored, "no rule declares an anchor: drop this test or the feature"
+    text = (
+        "On Monday morning, in mid-March, talks began; by Sept. 3, 2024 and in the last five "
+        "days, a couple of hours a day at 14:30 local time, every Tuesday, twenty-five years "
+        "after the war. March 3² too, and a week from now; the coming days, since August."
+    )
+    assert extract(text, rulebook) == extract(text, rulebook, use_triggers=False)
 
 
 def test_rules_with_a_narrow_reach_find_what_a_full_scan_finds() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from app.temporal.extract import extract
 from app.temporal.model import GRANULARITIES, TIMEX_TYPES
 from app.temporal.resolve import is_wellformed_timex_value
 from app.temporal.rulebook import load_rulebook
+from app.temporal.tense import _quote_marks
 
 # Text that is likely to contain temporal expressions, mixed with arbitrary Unicode.
 TEMPORAL_WORDS = st.sampled_from(
@@ -104,6 +106,34 @@ def test_trigger_windows_find_what_a_full_scan_finds(text) -> None:
     assert extract(text, rulebook) == extract(text, rulebook, use_triggers=False)
 
 
+# The words rules are triggered and anchored by (rules.yaml `trigger`, `anchor`), in the
+# spellings and company that make the look-arounds work: an anchored rule is tried only where
+# its anchor words start, and a rule with a narrow `reach` only close to its triggers, which
+# must find what a scan of the whole text finds.
+ANCHOR_WORDS = st.sampled_from(
+    [
+        *("Monday", "Friday's", "Sept.", "March", "mid-March", "June", "May", "summer"),
+        *("today", "tomorrow", "morning", "evenings", "Christmas", "New", "Year's", "Day"),
+        *("the", "a", "an", "in", "of", "by", "for", "over", "since", "until", "at", "on"),
+        *("last", "past", "next", "coming", "this", "previous", "following", "same", "that"),
+        *("every", "each", "earlier", "later", "before", "after", "ago", "recent", "ahead"),
+        *("day", "days", "week", "months", "year", "years", "quarter", "decades", "hours"),
+        *("one", "two", "twenty-five", "a couple of", "several", "few", "3", "3rd", "2024"),
+        *("1990s", "2 1/2", "2.5", "30-day", "14:30", "GMT", "local time", "p.m.", "2pm"),
+        *("now", "as", "the near future", "the coming months", "end of", "its", "people"),
+        *(",", ".", "-", "–", "'", "’s", "(", "\n", "  ", "$2", "86%", "²", "\u0301"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(ANCHOR_WORDS, max_size=40), separators=st.sampled_from([" ", "", "-"]))
+def test_anchored_rules_find_what_a_full_scan_finds(words, separators) -> None:
+    rulebook = load_rulebook("en")
+    text = separators.join(words)
+    assert extract(text, rulebook) == extract(text, rulebook, use_triggers=False)
+
+
 TENSE_WORDS = st.sampled_from(
     [
         "will",
@@ -150,3 +180,12 @@ def test_tense_lexicon_finds_what_the_cue_regex_finds(text) -> None:
         for cue in rulebook.tense_cues.finditer(text)
     ]
     assert rulebook.tense_lexicon.find(text) == expected
+
+
+QUOTE_REGEX = regex.compile(r"``|''|[\"“”]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="`'\"“”a \n", max_size=40))
+def test_quotation_marks_are_found_as_the_regex_finds_them(text) -> None:
+    assert sorted(_quote_marks(text)) == [mark.span() for mark in QUOTE_REGEX.finditer(text)]
