@@ -37,7 +37,14 @@ class Event(SQLModel, table=True):
         # The date-range query filters on both ends and pages by (date_start, id).
         Index("ix_events_date_start_id", "date_start", "id"),
         Index("ix_events_date_end", "date_end"),
-        Index("ix_events_span_class_date_start_id", "span_class", "date_start", "id"),
+        # date_end too, so the overlap test of each span class's slice reads no rows.
+        Index(
+            "ix_events_span_class_date_start_id_date_end",
+            "span_class",
+            "date_start",
+            "id",
+            "date_end",
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
