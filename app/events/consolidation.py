@@ -285,10 +285,6 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def intervals_intersect(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
-    return a_start <= b_end and b_start <= a_end
-
-
 @lru_cache(maxsize=1024)
 def _category_likeness(first: str, second: str) -> float:
     if first == second:

@@ -780,14 +780,6 @@ def _expire(session: Session, model: type, ids: Sequence[uuid.UUID]) -> None:
             session.expire(instance)
 
 
-def sentences_for(
-    session: Session, event_ids: Sequence[uuid.UUID], *, per_event: int = 10
-) -> dict[uuid.UUID, list[str]]:
-    """The sentences of the first `per_event` mentions backing each event, in one query."""
-    found = sentence_rows_for(session, event_ids, per_event=per_event)
-    return defaultdict(list, {key: [row[2] for row in rows] for key, rows in found.items()})
-
-
 # The reads of ingest that run once per article or batch, built once: their values are lists
 # of event ids (expanding parameters), so each use skips SQLAlchemy's statement construction,
 # which costs more than SQLite takes to answer them.
