@@ -43,8 +43,11 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 bench: install ## Run every benchmark (figures go to BENCHMARKS.md with their commands)
-	$(BIN)/python benchmarks/tempeval.py
 	@command -v wrk >/dev/null || { echo "query_load needs wrk: apt-get install wrk"; exit 2; }
+	$(BIN)/python benchmarks/tempeval.py
+	$(BIN)/python benchmarks/events.py
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/exports.py
 	$(BIN)/python benchmarks/query_load.py
 
 clean: ## Remove the virtualenv, caches and the local database

@@ -12,9 +12,13 @@ order through the service layer into a fresh, migrated SQLite database, consolid
 * **events real** — share of extracted events backed by at least one annotated sentence.
 
 Speed: N synthetic articles of ~W words, each a different rotation of the corpus reports (so
-consolidation has real work: most sentences join events), ingested through
-`app.articles.service.ingest` on SQLite with consolidation on, and again with it off, in the
-same run. Extraction (temporal resolution included) is timed alone as the floor.
+consolidation has real work: most sentences join events), ingested on SQLite with
+consolidation on, and again with it off, in the same run: one by one through
+`app.articles.service.ingest` (what `POST /v1/articles` does), and in bulk through
+`app.articles.service.ingest_many` (what `timeline ingest` does). Extraction (temporal
+resolution included) is timed alone, in one process, as the floor of one-by-one ingest. The
+writer of `ingest_many` is then timed alone too (drafts extracted beforehand; CPU time), with
+and without the full-text search triggers, to show what each part of ingest costs.
 
 Prints a Markdown block for the "## Events" section of BENCHMARKS.md.
 """
@@ -66,6 +70,19 @@ class Report:
     timezone: str
     source: str
     annotations: tuple[Annotation, ...]
+
+    def to_article(self, url: str | None = None):
+        """The report as the service's input (`ArticleCreate`), titled by its file name."""
+        from app.articles.schemas import ArticleCreate
+
+        return ArticleCreate(
+            text=self.text,
+            published_at=self.published_at,
+            timezone=self.timezone,
+            source=self.source,
+            url=url,
+            title=self.file,
+        )
 
 
 @dataclass
@@ -292,7 +309,9 @@ class Speed:
         return 1000 * self.seconds / self.articles
 
 
-def measure_speed(corpus: Corpus, count: int, words: int) -> list[Speed]:
+def measure_speed(
+    corpus: Corpus, count: int, words: int, workers: int | None = None
+) -> list[Speed]:
     from app.events.models import Event
     from app.events.service import drafts_from_text
 
@@ -307,17 +326,25 @@ def measure_speed(corpus: Corpus, count: int, words: int) -> list[Speed]:
     results.append(
         Speed("extraction only (no database)", count, total_words, time.perf_counter() - started, 0)
     )
-    for mode, consolidate in (
-        ("ingest, consolidation off", False),
-        ("ingest, consolidation on", True),
+    from app.articles.extraction_pool import default_workers
+
+    workers = default_workers() if workers is None else workers
+    for mode, consolidate, batch in (
+        ("ingest, consolidation off", False, False),
+        ("ingest, consolidation on", True, False),
+        (f"ingest_many ({workers} workers), consolidation off", False, True),
+        (f"ingest_many ({workers} workers), consolidation on", True, True),
     ):
         with tempfile.TemporaryDirectory() as directory:
             engine = fresh_database(Path(directory))
             try:
                 with Session(engine, expire_on_commit=False) as session:
                     started = time.perf_counter()
-                    for article in articles:
-                        ingest(session, article, consolidate=consolidate)
+                    if batch:
+                        ingest_batch(session, articles, consolidate=consolidate, workers=workers)
+                    else:
+                        for article in articles:
+                            ingest(session, article, consolidate=consolidate)
                     seconds = time.perf_counter() - started
                     events = len(session.exec(select(Event.id)).all())
             finally:
@@ -326,7 +353,96 @@ def measure_speed(corpus: Corpus, count: int, words: int) -> list[Speed]:
     return results
 
 
-def report_markdown(quality: Quality, speeds: list[Speed], argv: list[str] | None = None) -> str:
+@dataclass
+class WriterCost:
+    mode: str
+    articles: int
+    cpu_seconds: float  # this process's CPU time: Python, SQLAlchemy and SQLite together
+    events: int
+
+    @property
+    def ms_per_article(self) -> float:
+        return 1000 * self.cpu_seconds / self.articles
+
+
+WRITER_MODES = (
+    ("consolidation on", True, True),
+    ("consolidation on, full-text triggers dropped", True, False),
+    ("consolidation off", False, True),
+    ("consolidation off, full-text triggers dropped", False, False),
+)
+
+
+def measure_writer(corpus: Corpus, count: int, words: int) -> list[WriterCost]:
+    """The writer of `ingest_many` alone: the articles' drafts are extracted first, outside the
+    timing, and handed to it in place of the worker processes (0 workers, extraction replaced
+    by a lookup), so what is timed is consolidation, the inserts and the commits. Each mode
+    gets a fresh database; "triggers dropped" removes the full-text search triggers of
+    `events_search` from it, to show what keeping the index in step costs."""
+    from sqlalchemy import text
+
+    from app.articles import extraction_pool
+    from app.events.gazetteer import load_gazetteer
+    from app.events.models import Event
+
+    articles = synthetic_articles(corpus, count, words)
+    gazetteers = {"en": load_gazetteer("en")}
+    extracted = {
+        article.text: extraction_pool.extract(
+            extraction_pool.Job(article.text, article.published_at, article.timezone, "en"),
+            gazetteers,
+        )
+        for article in articles
+    }
+    results = []
+    original = extraction_pool.extract
+    extraction_pool.extract = lambda job, gazetteers=None: extracted[job.text]
+    try:
+        # The first mode twice: its first run warms this process's caches and is not kept.
+        for index, (mode, consolidate, triggers) in enumerate((WRITER_MODES[0], *WRITER_MODES)):
+            with tempfile.TemporaryDirectory() as directory:
+                engine = fresh_database(Path(directory))
+                try:
+                    if not triggers:
+                        with engine.begin() as connection:
+                            names = connection.execute(
+                                text(
+                                    "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                    "AND name LIKE 'events_search_%'"
+                                )
+                            ).scalars()
+                            for name in list(names):
+                                connection.execute(text(f'DROP TRIGGER "{name}"'))
+                    with Session(engine, expire_on_commit=False) as session:
+                        started = time.process_time()
+                        ingest_batch(session, articles, consolidate=consolidate, workers=0)
+                        seconds = time.process_time() - started
+                        events = len(session.exec(select(Event.id)).all())
+                finally:
+                    engine.dispose()
+            if index:
+                results.append(WriterCost(mode, count, seconds, events))
+    finally:
+        extraction_pool.extract = original
+    return results
+
+
+def ingest_batch(session: Session, reports: list[Report], *, consolidate: bool, workers: int):
+    """The reports through `app.articles.service.ingest_many` (batches of 50, the default)."""
+    from app.articles import service as article_service
+
+    articles = [report.to_article() for report in reports]
+    return article_service.ingest_many(
+        session, articles, max_text_bytes=MAX_TEXT_BYTES, consolidate=consolidate, workers=workers
+    )
+
+
+def report_markdown(
+    quality: Quality,
+    speeds: list[Speed],
+    argv: list[str] | None = None,
+    writer: list[WriterCost] | None = None,
+) -> str:
     def verdict(value: float, target: float) -> str:
         return "yes" if value >= target else "**no**"
 
@@ -377,22 +493,56 @@ def report_markdown(quality: Quality, speeds: list[Speed], argv: list[str] | Non
     ]
     if speeds:
         words = speeds[0].words // speeds[0].articles
+        by_mode = {s.mode: s for s in speeds}
+        single_off, single_on = (
+            by_mode["ingest, consolidation off"],
+            by_mode["ingest, consolidation on"],
+        )
+        batch_off, batch_on = speeds[-2], speeds[-1]
+
+        def verdict_speed(speed: Speed) -> str:
+            return "met" if speed.per_second >= SPEED_TARGET else "**not met**"
+
         lines += [
             f"Ingest speed, {speeds[0].articles} articles of ~{words} words, SQLite file "
-            "database, through `app.articles.service.ingest` (one transaction per article):",
+            "database: `app.articles.service.ingest` one article per call (one transaction "
+            "each, the POST path, response with every source of every event touched "
+            "included), and `app.articles.service.ingest_many` (extraction in worker "
+            "processes, batches of 50 articles per transaction, no response bodies):",
             "",
             markdown_table(
                 ["mode", "articles/s", "ms/article", "words/s", "events stored"], speed_rows
             ),
             "",
-            f"Speed target: >= {SPEED_TARGET:.0f} articles/s with consolidation on; measured "
-            f"{speeds[-1].per_second:.1f} "
-            f"({'met' if speeds[-1].per_second >= SPEED_TARGET else '**not met**'}); "
-            f"consolidation costs {speeds[-1].ms_per_article - speeds[-2].ms_per_article:.1f} "
-            "ms per article over ingest without it.",
+            f"Speed target: >= {SPEED_TARGET:.0f} articles/s with consolidation on. One by one: "
+            f"{single_on.per_second:.1f} ({verdict_speed(single_on)}); consolidation costs "
+            f"{single_on.ms_per_article - single_off.ms_per_article:.1f} ms per article. "
+            f"Batch: {batch_on.per_second:.1f} ({verdict_speed(batch_on)}); consolidation costs "
+            f"{batch_on.ms_per_article - batch_off.ms_per_article:.1f} ms per article.",
             "",
-            machine_markdown(machine_description()) + _load_note(),
         ]
+    if writer:
+        by_mode = {cost.mode: cost for cost in writer}
+        on = by_mode["consolidation on"]
+        untriggered = by_mode["consolidation on, full-text triggers dropped"]
+        share = (on.ms_per_article - untriggered.ms_per_article) / on.ms_per_article
+        lines += [
+            f"The writer of `ingest_many` alone ({on.articles} articles, drafts extracted "
+            "beforehand and handed over in place of the workers; CPU time of the one process, "
+            "SQLite included; full-text triggers dropped in a copy of the schema to measure "
+            "them):",
+            "",
+            markdown_table(
+                ["writer", "CPU ms/article", "events stored"],
+                [(cost.mode, f"{cost.ms_per_article:.2f}", cost.events) for cost in writer],
+            ),
+            "",
+            f"The full-text triggers take {share:.0%} of the writer with consolidation on "
+            f"({on.ms_per_article - untriggered.ms_per_article:.2f} ms per article).",
+            "",
+        ]
+    if speeds or writer:
+        lines.append(machine_markdown(machine_description()) + _load_note())
     return "\n".join(lines)
 
 
@@ -409,6 +559,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--articles", type=int, default=200, help="synthetic articles to time")
     parser.add_argument("--words", type=int, default=1000, help="words per synthetic article")
     parser.add_argument("--no-speed", action="store_true", help="quality only")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="ingest_many workers [default: one per CPU]"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     parser.add_argument("--verbose", action="store_true", help="list misses and wrong dates")
     return parser.parse_args(argv)
@@ -418,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     corpus = load_corpus()
     quality = measure_quality(corpus)
-    speeds = [] if args.no_speed else measure_speed(corpus, args.articles, args.words)
+    speeds = [] if args.no_speed else measure_speed(corpus, args.articles, args.words, args.workers)
+    writer = [] if args.no_speed else measure_writer(corpus, args.articles, args.words)
     if args.json:
         print(
             json.dumps(
@@ -428,12 +582,13 @@ def main(argv: list[str] | None = None) -> int:
                     "bcubed_f1": quality.bcubed_f1,
                     "events_real": quality.events_real,
                     "speed": {s.mode: s.per_second for s in speeds},
+                    "writer_ms_per_article": {w.mode: w.ms_per_article for w in writer},
                 },
                 indent=2,
             )
         )
     else:
-        print(report_markdown(quality, speeds, None))
+        print(report_markdown(quality, speeds, None, writer))
     if args.verbose:
         for title, items in (
             ("missed", quality.misses),

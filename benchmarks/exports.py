@@ -1,23 +1,26 @@
-"""Timeline export benchmark: CSV and NDJSON of N events through the HTTP endpoint of a server.
+"""Timeline export benchmark: every format of N events through the HTTP endpoint of a server.
 
 Owns:
 
-* bulk-loading a fresh SQLite database with N synthetic events (each with two actors, a location
-  and one mention of one of 100 articles, as extraction would store them), without the ORM's
-  unit of work so that loading a million rows takes a minute, not an hour;
+* bulk-loading a fresh SQLite database with N synthetic events, exactly as
+  `benchmarks/query_load.py` does (spread over 2014-2026 with bursts around negotiation rounds,
+  one to three actors, a location and one source sentence per event, one article each), through
+  the driver directly so that a million events load in minutes;
 * starting `timeline serve` on it (a fresh process per format, so peak memory is per format),
   streaming `GET /v1/timeline?format=F` with httpx, and reporting events/second and the server
   process's peak resident memory (Linux VmHWM) beside its resident memory before the export;
-* a baseline in the same run: paging through `GET /v1/events?limit=500` with the cursor, the way
-  a client would export without this endpoint;
-* an in-process breakdown of where an export's time goes (keyset pages from the database, building
-  the events' public shape, the format writer), on a sample of the same database.
+* a baseline in the same run: a raw cursor dump of the very rows an export reads (the events in
+  keyset pages of 500, their entities, their mentions with their articles), through the sqlite3
+  driver with no formatting at all: what the database alone costs. Each export is reported as a
+  share of it;
+* an in-process breakdown of where an export's time goes (keyset pages, entities and sources,
+  the public shape, the format writers), on a sample of the same database.
 
 Run from the repo root:
 
-    .venv/bin/python benchmarks/exports.py                     # 100,000 events
-    .venv/bin/python benchmarks/exports.py --million           # 1,000,000 events
-    .venv/bin/python benchmarks/exports.py --events 20000 --skip-baseline   # a quick look
+    .venv/bin/python benchmarks/exports.py                     # 1,000,000 events, csv + ndjson
+    .venv/bin/python benchmarks/exports.py --events 100000 --formats all
+    .venv/bin/python benchmarks/exports.py --events 20000      # a quick look
 
 Prints a Markdown block for the "Timeline exports" section of BENCHMARKS.md.
 """
@@ -27,13 +30,12 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -46,13 +48,11 @@ except ModuleNotFoundError:  # run by path from a venv without the editable inst
 
 common.ensure_repo_on_path()
 
+from benchmarks.query_load import load_archive  # noqa: E402 - needs the repo on the path
+
 TIMELINE = str(Path(sys.executable).parent / "timeline")
-FORMATS = ("csv", "ndjson")
-ARTICLES = 100
-BATCH = 5_000
-CATEGORIES = ("talks", "statement", "threat", "aid", "visit", "proposal", "rejection")
-ACTORS = ("Ukraine", "Russia", "United States", "Saudi Arabia", "Turkey", "European Union")
-LOCATIONS = ("Jeddah", "Kursk", "Istanbul", "Kyiv", "Moscow", "Geneva")
+ALL_FORMATS = ("csv", "ndjson", "json", "timelinejs", "vis", "ics")
+PAGE = 500
 
 
 @dataclass
@@ -69,118 +69,52 @@ class ExportRun:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def bulk_load(database_url: str, count: int) -> None:
-    """N events with entities and one mention each, inserted in batches with Core inserts."""
-    from sqlalchemy import insert
-    from sqlmodel import Session
-
-    from app import migrations
-    from app.articles.models import Article
-    from app.db import create_db_engine
-    from app.events.models import Event, EventEntity, Mention
-
-    migrations.upgrade(database_url)
-    engine = create_db_engine(database_url)
-    published = datetime(2025, 3, 12, 18, 0, tzinfo=UTC)
-    sentence = (
-        "Yesterday, after a meeting in Saudi Arabia that lasted more than eight hours, the "
-        "delegations issued a joint statement backing a 30-day ceasefire."
+def raw_dump(database: Path, expected: int) -> ExportRun:
+    """The rows of an export read with the bare sqlite3 driver: keyset pages of events, then
+    their entities and their mentions joined to their articles, as the service asks for them,
+    into tuples that nothing formats."""
+    connection = sqlite3.connect(database)
+    events_sql = (
+        "SELECT id, title, description, category, date_start, date_end, granularity, time, "
+        "timex, confidence, status, created_at, updated_at FROM events {where} "
+        "ORDER BY date_start, id LIMIT ?"
     )
-    articles = [
-        Article(
-            url=f"https://example.org/bench/{index}",
-            text_sha256=f"{index:064x}",
-            title=f"Benchmark report {index}",
-            text=sentence,
-            published_at=published,
-            timezone="Europe/Kyiv",
-        )
-        for index in range(ARTICLES)
-    ]
-    first_day = date(2015, 1, 1)
-    # One model instance per table gives every column, defaults included, even columns added
-    # after this script was written; each row is a copy with its own values.
-    event_row = Event(
-        title="",
-        description=sentence,
-        category="talks",
-        date_start=first_day,
-        date_end=first_day,
-        granularity="day",
-        confidence=0.9,
-    ).model_dump()
-    entity_row = EventEntity(event_id=uuid.uuid4(), kind="actor", name="").model_dump()
-    mention_row = Mention(
-        event_id=uuid.uuid4(),
-        article_id=articles[0].id,
-        sentence=sentence,
-        sentence_start=0,
-        sentence_end=len(sentence),
-        phrase="Yesterday",
-        phrase_start=0,
-        phrase_end=9,
-        timex_type="DATE",
-        timex_value="",
-        date_start=first_day,
-        date_end=first_day,
-        granularity="day",
-        confidence=0.95,
-        rule="bench",
-    ).model_dump()
-    with Session(engine) as session:
-        session.execute(insert(Article), [article.model_dump() for article in articles])
-        for offset in range(0, count, BATCH):
-            events, entities, mentions = [], [], []
-            for index in range(offset, min(offset + BATCH, count)):
-                day = first_day + timedelta(days=index % 3650)
-                monthly = index % 10 == 0
-                event_id = uuid.uuid4()
-                start = day.replace(day=1) if monthly else day
-                end = day.replace(day=28) if monthly else day
-                granularity = "month" if monthly else "day"
-                timex = f"{day:%Y-%m}" if monthly else day.isoformat()
-                events.append(
-                    {
-                        **event_row,
-                        "id": event_id,
-                        "title": f"Delegations meet for round {index} of ceasefire talks",
-                        "category": CATEGORIES[index % len(CATEGORIES)],
-                        "date_start": start,
-                        "date_end": end,
-                        "granularity": granularity,
-                        "timex": timex,
-                    }
-                )
-                names = (ACTORS[index % len(ACTORS)], ACTORS[(index + 1) % len(ACTORS)])
-                for position, name in enumerate(names):
-                    entities.append(
-                        {**entity_row, "event_id": event_id, "name": name, "position": position}
-                    )
-                entities.append(
-                    {
-                        **entity_row,
-                        "event_id": event_id,
-                        "kind": "location",
-                        "name": LOCATIONS[index % len(LOCATIONS)],
-                    }
-                )
-                mentions.append(
-                    {
-                        **mention_row,
-                        "id": uuid.uuid4(),
-                        "event_id": event_id,
-                        "article_id": articles[index % ARTICLES].id,
-                        "timex_value": timex,
-                        "date_start": start,
-                        "date_end": end,
-                        "granularity": granularity,
-                    }
-                )
-            session.execute(insert(Event), events)
-            session.execute(insert(EventEntity), entities)
-            session.execute(insert(Mention), mentions)
-            session.commit()
-    engine.dispose()
+    entities_sql = (
+        "SELECT event_id, kind, name FROM event_entities WHERE event_id IN ({ids}) "
+        "ORDER BY event_id, kind, position"
+    )
+    sources_sql = (
+        "SELECT m.event_id, m.id, m.sentence, m.sentence_start, m.sentence_end, m.phrase, "
+        "m.phrase_start, m.phrase_end, m.timex_type, m.timex_value, m.rule, m.article_id, "
+        "a.url, a.title, a.published_at, a.timezone FROM mentions m "
+        "JOIN articles a ON a.id = m.article_id WHERE m.event_id IN ({ids}) "
+        "ORDER BY m.event_id, a.published_at, m.phrase_start"
+    )
+    read = body_bytes = 0
+    after = None
+    started = time.perf_counter()
+    while True:
+        if after is None:
+            rows = connection.execute(events_sql.format(where=""), (PAGE,)).fetchall()
+        else:
+            where = "WHERE (date_start, id) > (?, ?)"
+            rows = connection.execute(events_sql.format(where=where), (*after, PAGE)).fetchall()
+        if not rows:
+            break
+        ids = [row[0] for row in rows]
+        marks = ",".join("?" * len(ids))
+        entities = connection.execute(entities_sql.format(ids=marks), ids).fetchall()
+        sources = connection.execute(sources_sql.format(ids=marks), ids).fetchall()
+        read += len(rows)
+        body_bytes += len(rows) + len(entities) + len(sources)
+        after = (rows[-1][4], rows[-1][0])
+    seconds = time.perf_counter() - started
+    connection.close()
+    if read != expected:
+        raise RuntimeError(f"raw dump: {read} events read, {expected} stored")
+    return ExportRun(
+        "baseline: raw sqlite3 cursor dump of the same rows", read, seconds, 0, None, None
+    )
 
 
 def _free_port() -> int:
@@ -237,9 +171,22 @@ class Server:
         self.log.close()
 
 
+# One occurrence per event in each format's body: how the client counts what it received.
+EVENT_MARKERS = {
+    "csv": b"\n",
+    "ndjson": b"\n",
+    "json": b'"sources":',
+    "timelinejs": b'"unique_id":',
+    "vis": b'"className":',
+    "ics": b"BEGIN:VEVENT",
+}
+
+
 def export_over_http(server: Server, format_name: str, expected: int) -> ExportRun:
     rss_before = _memory_mb(server.process.pid, "VmRSS")
-    lines = body_bytes = 0
+    marker = EVENT_MARKERS[format_name]
+    found = body_bytes = 0
+    tail = b""
     started = time.perf_counter()
     with httpx.stream(
         "GET", f"{server.base}/v1/timeline", params={"format": format_name}, timeout=None
@@ -247,9 +194,13 @@ def export_over_http(server: Server, format_name: str, expected: int) -> ExportR
         response.raise_for_status()
         for chunk in response.iter_bytes():
             body_bytes += len(chunk)
-            lines += chunk.count(b"\n")
+            # A marker may straddle two chunks: the last one's end (too short to hold a whole
+            # marker) is searched again with this one.
+            window = tail + chunk
+            found += window.count(marker)
+            tail = chunk[-(len(marker) - 1) :] if len(marker) > 1 else b""
     seconds = time.perf_counter() - started
-    events = lines - 1 if format_name == "csv" else lines
+    events = found - 1 if format_name == "csv" else found
     if events != expected:
         raise RuntimeError(f"{format_name}: {events} events exported, {expected} stored")
     return ExportRun(
@@ -291,43 +242,48 @@ def page_through_events(server: Server, expected: int) -> ExportRun:
     )
 
 
-def breakdown(database_url: str, sample: int) -> list[tuple[str, float]]:
+def breakdown(database_url: str, sample: int, formats: list[str]) -> list[tuple[str, float]]:
     """Seconds per 10,000 events for each stage of an export, measured in this process."""
     from sqlmodel import Session
 
     from app.db import create_db_engine
     from app.events import repository
     from app.events.repository import EventFilters
-    from app.events.service import to_public
+    from app.events.service import public_events
     from app.timeline.formats import FORMATS as WRITERS
     from app.timeline.formats import TimelineContext, TimelineFormat
-    from app.timeline.service import PAGE_SIZE
+    from app.timeline.service import iter_events
 
     engine = create_db_engine(database_url)
     filters = EventFilters()
     pages = []
-    started = time.perf_counter()
     with Session(engine) as session:
-        after = None
-        read = 0
-        while read < sample:
-            rows = repository.list_events(session, filters=filters, limit=PAGE_SIZE, after=after)
-            if not rows:
-                break
-            after = (rows[-1].date_start, rows[-1].id)
-            read += len(rows)
-            pages.append(rows)
+        started = time.perf_counter()
+        for page in _pages(session, filters, sample):
+            pages.append(page)
         rows_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        public = [event for rows in pages for event in to_public(session, rows)]
-        public_seconds = time.perf_counter() - started
+        for rows in pages:
+            ids = [row.id for row in rows]
+            repository.public_entities(session, ids)
+            repository.public_sources(session, ids)
+        queries_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        public = [event for rows in pages for event in public_events(session, rows)]
+        # public_events runs the two queries again: take them off.
+        shape_seconds = time.perf_counter() - started - queries_seconds
+        started = time.perf_counter()
+        streamed = sum(1 for _ in zip(range(sample), iter_events(session, filters), strict=False))
+        iter_seconds = time.perf_counter() - started
     engine.dispose()
     per = 10_000 / max(len(public), 1)
     stages = [
-        ("keyset pages of `Event` rows (SQL + ORM)", rows_seconds * per),
-        ("entities + sources, `EventPublic` built (`to_public`)", public_seconds * per),
+        ("keyset pages of event rows (Core select, raw values)", rows_seconds * per),
+        ("entities + sources of those pages (two queries a page)", queries_seconds * per),
+        ("public shape built (`public_events`, plain dicts)", shape_seconds * per),
+        ("all of the above (`iter_events`)", iter_seconds * 10_000 / max(streamed, 1)),
     ]
-    for name in FORMATS:
+    for name in formats:
         spec = WRITERS[TimelineFormat(name)]
         started = time.perf_counter()
         for _chunk in spec.write(public, TimelineContext()):
@@ -336,36 +292,68 @@ def breakdown(database_url: str, sample: int) -> list[tuple[str, float]]:
     return stages
 
 
+def _pages(session, filters, sample: int):
+    import uuid
+    from datetime import date
+
+    from app.events import repository
+
+    after = None
+    read = 0
+    while read < sample:
+        rows = repository.list_events(session, filters=filters, limit=PAGE, after=after)
+        if not rows:
+            return
+        yield rows
+        read += len(rows)
+        last = rows[-1]
+        after = (
+            date.fromisoformat(repository.date_text(last.date_start)),
+            uuid.UUID(repository.uuid_text(last.id)),
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=100_000, help="events to load and export")
-    parser.add_argument("--million", action="store_true", help="1,000,000 events")
-    parser.add_argument("--skip-baseline", action="store_true", help="no /v1/events paging run")
-    parser.add_argument("--sample", type=int, default=20_000, help="events in the breakdown")
-    parser.add_argument("--keep", type=Path, help="keep the database in this folder")
+    parser.add_argument("--events", type=int, default=1_000_000, help="events to load and export")
+    parser.add_argument(
+        "--formats",
+        default="csv,ndjson",
+        help=f"comma-separated, or all ({', '.join(ALL_FORMATS)})",
+    )
+    parser.add_argument(
+        "--paging-baseline", action="store_true", help="also page through GET /v1/events"
+    )
+    parser.add_argument("--sample", type=int, default=50_000, help="events in the breakdown")
+    parser.add_argument("--keep", type=Path, help="keep the database in this folder (and reuse it)")
     args = parser.parse_args(argv)
-    count = 1_000_000 if args.million else args.events
+    count = args.events
+    formats = list(ALL_FORMATS) if args.formats == "all" else args.formats.split(",")
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="timeline-exports-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    database = workdir / "exports.db"
+    database = workdir / f"exports-{count}.db"
     database_url = f"sqlite:///{database}"
     if database.exists():
         print(f"reusing {database}", file=sys.stderr)
     else:
-        started = time.perf_counter()
-        bulk_load(database_url, count)
-        print(f"loaded {count:,} events in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        seconds = load_archive(database_url, count)
+        print(f"loaded {count:,} events in {seconds:.1f} s", file=sys.stderr)
 
+    # The baseline first and last: the machine's speed may drift during a long run.
+    baselines = [raw_dump(database, count)]
     runs = []
-    for format_name in FORMATS:
+    for format_name in formats:
         with Server(database_url, workdir) as server:
             runs.append(export_over_http(server, format_name, count))
             print(f"{format_name}: {runs[-1].events_per_second:,.0f} events/s", file=sys.stderr)
-    if not args.skip_baseline:
+    if args.paging_baseline:
         with Server(database_url, workdir) as server:
             runs.append(page_through_events(server, count))
-    stages = breakdown(database_url, min(args.sample, count))
+    baselines.append(raw_dump(database, count))
+    baseline = max(baselines, key=lambda run: run.events_per_second)
+    sample = min(args.sample, count)
+    stages = breakdown(database_url, sample, formats)
 
     print(f"### {count:,} events, SQLite\n")
     print(
@@ -375,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
                 "events",
                 "seconds",
                 "events/s",
+                "of raw dump",
                 "MB sent",
                 "server RSS before (MB)",
                 "server peak RSS (MB)",
@@ -385,15 +374,18 @@ def main(argv: list[str] | None = None) -> int:
                     common.thousands(run.events),
                     f"{run.seconds:.1f}",
                     common.thousands(run.events_per_second),
-                    f"{run.body_bytes / 1e6:.0f}",
+                    f"{run.events_per_second / baseline.events_per_second:.0%}",
+                    f"{run.body_bytes / 1e6:,.0f}" if run.body_bytes else None,
                     f"{run.rss_before_mb:.0f}" if run.rss_before_mb else None,
                     f"{run.peak_rss_mb:.0f}" if run.peak_rss_mb else None,
                 )
-                for run in runs
+                for run in [*runs, baseline]
             ],
         )
     )
-    print(f"\nWhere the time goes (in process, first {min(args.sample, count):,} events):\n")
+    speeds = " and ".join(f"{run.events_per_second:,.0f}" for run in baselines)
+    print(f"\nRaw dump before and after the exports: {speeds} events/s (the faster is the 100%).")
+    print(f"\nWhere the time goes (in process, first {sample:,} events):\n")
     print(
         common.markdown_table(
             ["stage", "seconds per 10,000 events"],
@@ -402,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"\nCommand: `{common.command_line()}`")
     print(common.machine_markdown(common.machine_description()))
+    print(f"Load average at the end: {os.getloadavg()[0]:.1f}.")
     return 0
 
 

@@ -32,6 +32,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_ready(
+    base: str, process: subprocess.Popen, log_path: Path, timeout: float = 60
+) -> None:
+    """Poll /readyz until the server answers 200; fail with its log if it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("server did not start: " + log_path.read_text())
+        time.sleep(0.2)
+
+
 def run_timeline(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [TIMELINE, *args], env=env, capture_output=True, text=True, timeout=120, check=False
@@ -63,16 +79,7 @@ def live_server(
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start: " + log_path.read_text())
-                time.sleep(0.2)
+            wait_until_ready(base, process, log_path)
             yield LiveServer(base=base, key=KEY, env=env, log=log_path)
         finally:
             process.terminate()

@@ -22,17 +22,7 @@ def corpus_articles() -> list[ArticleCreate]:
     """The fixture reports in publication order, plus a repeat of one and a digest of several
     (so that one article joins many events, and events gain many sources within a batch)."""
     reports = load_corpus().reports
-    articles = [
-        ArticleCreate(
-            text=report.text,
-            published_at=report.published_at,
-            timezone=report.timezone,
-            source=report.source,
-            url=f"https://example.org/{report.file}",
-            title=report.file,
-        )
-        for report in reports
-    ]
+    articles = [report.to_article(url=f"https://example.org/{report.file}") for report in reports]
     digest = "\n\n".join(report.text for report in reports[:12])
     articles.append(
         ArticleCreate(

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.db import create_db_engine
 from app.events import service as event_service
 from tests.conftest import drop_postgres_schema, new_schema_name, postgres_schema_url
-from tests.live_server import TIMELINE
+from tests.live_server import TIMELINE, wait_until_ready
 from tests.live_server import free_port as _free_port
 from tests.live_server import run_timeline as _run
 
@@ -49,16 +49,8 @@ def _start(env: dict[str, str], log_path) -> tuple[subprocess.Popen, str]:
     log = log_path.open("a")
     process = subprocess.Popen([TIMELINE, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{env['PORT']}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("server did not start: " + log_path.read_text())
-        time.sleep(0.1)
+    wait_until_ready(base, process, log_path)
+    return process, base
 
 
 def _post_all(base: str, numbers: list[int], stop: threading.Event) -> list[int]:
