@@ -30,6 +30,7 @@ from app.events.schemas import (
 )
 from app.pagination import decode_cursor, encode_cursor, malformed_cursor
 from app.temporal import resolve
+from app.temporal.model import TemporalExpression
 from app.temporal.zones import zone
 
 _DATETIME_JSON = TypeAdapter(datetime)
@@ -337,6 +338,22 @@ def _clock_time(value: str) -> str | None:
     return clock[:5] if len(clock) >= 5 and clock[:2].isdigit() and clock[2] == ":" else None
 
 
+def _expression_time(expression: TemporalExpression) -> str | None:
+    """The clock time an expression gives its event ("14:00"), if it is a TIME with one."""
+    return _clock_time(expression.value) if expression.type == "TIME" else None
+
+
+def _expression_dates(expression: TemporalExpression) -> dict:
+    """The dating fields an event and its mention facts take from the expression."""
+    return {
+        "date_start": expression.date_start,
+        "date_end": expression.date_end,
+        "granularity": expression.granularity or "day",
+        "timex": expression.value,
+        "time": _expression_time(expression),
+    }
+
+
 def _draft_record(draft: EventDraft) -> dict:
     """What a mention keeps of its draft, to re-derive its event later."""
     expression = draft.expression
@@ -347,7 +364,7 @@ def _draft_record(draft: EventDraft) -> dict:
         "locations": list(draft.locations),
         "confidence": draft.confidence,
         "inherited": draft.continues is not None,
-        "time": _clock_time(expression.value) if expression.type == "TIME" else None,
+        "time": _expression_time(expression),
     }
 
 
@@ -380,13 +397,8 @@ def _mention_row(
 
 
 def _draft_facts(draft: EventDraft, article: Article) -> consolidation.MentionFacts:
-    expression = draft.expression
     return consolidation.MentionFacts(
-        date_start=expression.date_start,
-        date_end=expression.date_end,
-        granularity=expression.granularity or "day",
-        timex=expression.value,
-        time=_clock_time(expression.value) if expression.type == "TIME" else None,
+        **_expression_dates(draft.expression),
         title=draft.title,
         sentence=draft.description,
         category=draft.category,
@@ -446,13 +458,8 @@ def _event_facts(
 
 def _draft_state(draft: EventDraft) -> consolidation.Derived:
     """A new event's fields, from the draft that starts it."""
-    expression = draft.expression
     return consolidation.Derived(
-        date_start=expression.date_start,
-        date_end=expression.date_end,
-        granularity=expression.granularity or "day",
-        timex=expression.value,
-        time=_clock_time(expression.value) if expression.type == "TIME" else None,
+        **_expression_dates(draft.expression),
         title=draft.title,
         description=draft.description,
         category=draft.category,
