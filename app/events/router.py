@@ -29,7 +29,7 @@ from app.openapi import PROBLEM_RESPONSES
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
 
-def event_filters(
+async def event_filters(
     date_from: Annotated[
         date | None, Query(alias="from", description="Inclusive start (YYYY-MM-DD).")
     ] = None,
