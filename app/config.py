@@ -98,6 +98,14 @@ class Settings(BaseSettings):
         description="Writes a client may make at once before the rate applies. Default: "
         "TIMELINE_WRITE_RATE_PER_MINUTE.",
     )
+    page_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        validation_alias=AliasChoices("TIMELINE_PAGE_CACHE_MB", "page_cache_mb"),
+        description="Memory, per server process, for finished pages of GET /v1/events, kept "
+        "while the archive does not change (never stale: any write makes them miss). 0 turns "
+        "it off.",
+    )
     log_format: Literal["auto", "json", "text"] = Field(
         default="auto",
         validation_alias=AliasChoices("TIMELINE_LOG_FORMAT", "log_format"),

@@ -5,11 +5,13 @@ Everything that knows which database we talk to lives here; repositories only se
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel, create_engine
 
@@ -25,6 +27,7 @@ SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 metadata = SQLModel.metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_POOL_SIZE = 20
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -71,6 +74,40 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_pool_options(url: str) -> dict:
+    """A file database keeps as many connections as a loaded server uses at once (the default,
+    five, closes the rest as they come back): a connection opened anew costs the page cache
+    its stored pages (see `archive_observation`). In-memory databases keep their own pool."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or "mode=memory" in url:
+        return {}
+    return {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+
+
+class ArchiveObservation(NamedTuple):
+    """What a connection tells of the database's state: `shared` when `state` means the same
+    through every connection (PostgreSQL), else it only compares with earlier states of the
+    same connection (SQLite)."""
+
+    shared: bool
+    state: Hashable
+
+
+def archive_observation(connection: Connection) -> ArchiveObservation:
+    """The database's state as far as committed data goes: it differs after any commit.
+
+    PostgreSQL: the current snapshot (xmin:xmax:in-progress ids) changes with every commit or
+    rollback of a transaction that wrote, in any database of the cluster, and never goes back.
+    SQLite: `data_version` changes when another connection commits, `total_changes()` when this
+    one writes."""
+    if connection.dialect.name == "postgresql":
+        return ArchiveObservation(
+            True, connection.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar()
+        )
+    row = connection.exec_driver_sql("SELECT total_changes(), * FROM pragma_data_version").one()
+    return ArchiveObservation(False, tuple(row))
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine for `url` with the per-database settings this service relies on."""
     if url.startswith("sqlite"):
@@ -78,6 +115,7 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **_sqlite_pool_options(url),
         )
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine

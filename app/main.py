@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from app import __version__, migrations
 from app.actors.router import router as actors_router
 from app.articles.router import router as articles_router
-from app.config import Settings, get_settings
+from app.config import MEBIBYTE, Settings, get_settings
 from app.db import create_db_engine
 from app.dependencies import ReadKey
 from app.errors import install_error_handlers
@@ -19,6 +19,7 @@ from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.observability import configure_logging, metrics_endpoint
+from app.page_cache import PageCache
 from app.ratelimit import TokenBucketLimiter
 from app.resolving.router import router as resolve_router
 from app.temporal import resolve
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = create_db_engine(settings.database_url)
     app.state.migration_head = migrations.head_revision()
+    app.state.page_cache = PageCache(settings.page_cache_mb * MEBIBYTE)
     app.state.write_limiter = TokenBucketLimiter(
         settings.write_rate_per_minute, settings.write_burst
     )

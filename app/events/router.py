@@ -6,8 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-import orjson
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.dependencies import SessionDep, WriteKey
 from app.errors import InvalidInput
@@ -25,6 +24,7 @@ from app.events.schemas import (
     EventUpdate,
 )
 from app.openapi import PROBLEM_RESPONSES
+from app.page_cache import matches_entity_tag, wants_fresh
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -70,8 +70,17 @@ async def event_filters(
 FiltersDep = Annotated[EventFilters, Depends(event_filters)]
 
 
-@router.get("", response_model=EventPage, summary="Events overlapping a date range")
+@router.get(
+    "",
+    response_model=EventPage,
+    summary="Events overlapping a date range",
+    description="Every answer carries an `ETag`: send it back in `If-None-Match` to get `304` "
+    "while the page is unchanged. Pages are served from memory until the archive changes; "
+    "`Cache-Control: no-cache` builds the page anew.",
+    responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
+)
 def list_events(
+    request: Request,
     session: SessionDep,
     filters: FiltersDep,
     sort: Literal["date", "-date"] = "date",
@@ -80,10 +89,20 @@ def list_events(
 ) -> Response:
     # The page is plain values written by orjson, not an EventPage validated and dumped by
     # FastAPI: that took most of a request's time. `response_model` still documents it.
-    page = service.list_events(
-        session, filters=filters, limit=limit, cursor=cursor, descending=sort == "-date"
+    page = service.list_events_body(
+        session,
+        request.app.state.page_cache,
+        filters=filters,
+        limit=limit,
+        cursor=cursor,
+        descending=sort == "-date",
+        refresh=wants_fresh(request.headers.get("cache-control")),
     )
-    return Response(orjson.dumps(page), media_type="application/json")
+    # Caches may keep the body but must ask again; the ETag makes asking cheap.
+    headers = {"ETag": page.etag, "Cache-Control": "no-cache"}
+    if matches_entity_tag(request.headers.get("if-none-match"), page.etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(page.body, media_type="application/json", headers=headers)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
 from pydantic import TypeAdapter
 from sqlalchemy.engine import Row
 from sqlmodel import Session
@@ -28,6 +29,7 @@ from app.events.schemas import (
     EventSplit,
     EventUpdate,
 )
+from app.page_cache import CachedBody, PageCache
 from app.pagination import decode_cursor, encode_cursor, malformed_cursor
 from app.temporal import resolve
 from app.temporal.model import TemporalExpression
@@ -219,6 +221,28 @@ def list_events(
             repository.date_text(last.date_start), repository.uuid_text(last.id)
         )
     return {"items": public_events(session, page), "next_cursor": next_cursor}
+
+
+def list_events_body(
+    session: Session,
+    cache: PageCache,
+    *,
+    filters: repository.EventFilters,
+    limit: int,
+    cursor: str | None,
+    descending: bool,
+    refresh: bool = False,
+) -> CachedBody:
+    """`list_events` as JSON bytes with their ETag, from `cache` while the archive is unchanged
+    (built anew when `refresh`)."""
+    return cache.body(
+        session,
+        ("events", filters, limit, cursor, descending),
+        lambda: orjson.dumps(
+            list_events(session, filters=filters, limit=limit, cursor=cursor, descending=descending)
+        ),
+        refresh=refresh,
+    )
 
 
 def get_event_or_404(session: Session, event_id: uuid.UUID) -> Event:

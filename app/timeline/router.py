@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from app.dependencies import SessionDep
 from app.events.router import FiltersDep
 from app.openapi import PROBLEM_RESPONSES
+from app.page_cache import matches_entity_tag
 from app.timeline import service
 from app.timeline.formats import FORMATS, TimelineContext
 
@@ -55,7 +56,7 @@ def get_timeline(
         "Cache-Control": "no-cache",
         "Vary": "Accept",
     }
-    if service.matches_entity_tag(if_none_match, tag):
+    if matches_entity_tag(if_none_match, tag):
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = (
         f'{disposition}; filename="{service.download_filename(filters, spec)}"'

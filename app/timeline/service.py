@@ -85,14 +85,6 @@ def entity_tag(session: Session, filters: EventFilters, spec: FormatSpec) -> tup
     return f'"{digest}"', event_count
 
 
-def matches_entity_tag(if_none_match: str | None, tag: str) -> bool:
-    """RFC 9110 If-None-Match: weak comparison against a list of tags, or `*`."""
-    if not if_none_match:
-        return False
-    offered = [candidate.strip() for candidate in if_none_match.split(",")]
-    return "*" in offered or tag in (candidate.removeprefix("W/") for candidate in offered)
-
-
 def download_filename(filters: EventFilters, spec: FormatSpec) -> str:
     bounds = [day.isoformat() for day in (filters.date_from, filters.date_to) if day is not None]
     return "_".join([FILE_STEM, *bounds]) + "." + spec.extension

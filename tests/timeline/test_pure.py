@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from app.page_cache import matches_entity_tag
 from app.timeline.formats import TimelineFormat, format_from_accept, period_of, phrase_span
-from app.timeline.service import matches_entity_tag
 
 
 @pytest.mark.parametrize(

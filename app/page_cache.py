@@ -1,0 +1,128 @@
+"""Finished response bodies of read endpoints, kept while the archive does not change.
+
+A timeline frontend asks for the same few weeks again and again. Building a page of events costs
+milliseconds of SQL and Python; sending a stored one costs a version check. A stored body is only
+ever sent for the archive version it was built from, so no answer is ever stale:
+
+- PostgreSQL: the version is `pg_current_snapshot()`. Any commit or rollback of a writing
+  transaction (in any database of the cluster) changes it; reads do not.
+- SQLite: the version is a generation kept by this process that moves whenever a pooled
+  connection sees a change: `PRAGMA data_version` changes when another connection (of any
+  process) commits, `total_changes()` when the connection itself writes. A connection seen for
+  the first time moves it too, since nobody knows what was committed before it was opened.
+
+A body is stored only when the version read before building it equals the one read after:
+nothing was committed in between, so every query of the page saw the same archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from app.db import archive_observation
+
+
+def matches_entity_tag(if_none_match: str | None, tag: str) -> bool:
+    """RFC 9110 If-None-Match: weak comparison against a list of tags, or `*`."""
+    if not if_none_match:
+        return False
+    offered = [candidate.strip() for candidate in if_none_match.split(",")]
+    return "*" in offered or tag in (candidate.removeprefix("W/") for candidate in offered)
+
+
+def wants_fresh(cache_control: str | None) -> bool:
+    """`Cache-Control: no-cache` (or `no-store`, `max-age=0`) from the client: build anew."""
+    if not cache_control:
+        return False
+    directives = {part.strip().lower() for part in cache_control.split(",")}
+    return bool(directives & {"no-cache", "no-store", "max-age=0"})
+
+
+@dataclass(frozen=True, slots=True)
+class CachedBody:
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> CachedBody:
+        # A strong validator from the bytes themselves: equal ETags mean equal bodies.
+        return cls(body, f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"')
+
+
+class PageCache:
+    """Bodies by (request key, archive version), least recently used first out, within a byte
+    budget. Thread-safe: sync routes run in a thread pool."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, tuple[Hashable, CachedBody]] = OrderedDict()
+        self._size = 0
+        self._generation = 0
+        self._lock = threading.Lock()
+        # Where each connection keeps what this cache last saw of the database through it.
+        self._seen_key = ("page_cache_seen", id(self))
+        self.hits = self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0
+
+    def version(self, session: Session) -> Hashable:
+        """The archive version as seen through the session's connection."""
+        connection = session.connection()
+        observed = archive_observation(connection)
+        if observed.shared:
+            return observed.state
+        # SQLite: turn what this connection sees into the process-wide generation.
+        info = connection.connection.info
+        with self._lock:
+            if info.get(self._seen_key) != observed.state:
+                info[self._seen_key] = observed.state
+                self._generation += 1
+            return self._generation
+
+    def body(
+        self,
+        session: Session,
+        key: Hashable,
+        build: Callable[[], bytes],
+        *,
+        refresh: bool = False,
+    ) -> CachedBody:
+        """The body for `key`: stored if still current (unless `refresh`), else built and
+        stored when nothing was committed while it was built."""
+        if not self.enabled:
+            return CachedBody.of(build())
+        before = self.version(session)
+        if not refresh:
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None and entry[0] == before:
+                    self._entries.move_to_end(key)
+                    self.hits += 1
+                    return entry[1]
+                self.misses += 1
+        cached = CachedBody.of(build())
+        if self.version(session) == before:
+            self._store(key, before, cached)
+        return cached
+
+    def _store(self, key: Hashable, version: Hashable, cached: CachedBody) -> None:
+        size = len(cached.body)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old[1].body)
+            self._entries[key] = (version, cached)
+            self._size += size
+            while self._size > self.max_bytes:
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self._size -= len(evicted.body)

@@ -1,0 +1,208 @@
+"""`GET /v1/events` pages come from memory while the archive is unchanged, and never stale.
+
+On both databases: a repeated page is served from the cache with the same bytes and ETag; any
+write, through the API or through a connection the server knows nothing about (another process
+such as `timeline ingest`), makes the next page fresh; If-None-Match gives 304; `Cache-Control:
+no-cache` builds anew; TIMELINE_PAGE_CACHE_MB=0 turns it off.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from app.config import Settings
+from app.events.models import Event
+from app.main import create_app
+from app.page_cache import CachedBody, PageCache
+
+WEEK = {"from": "2025-03-10", "to": "2025-03-16"}
+
+
+def _store_event(engine, title: str, day: date = date(2025, 3, 11)) -> None:
+    with Session(engine) as session:
+        session.add(
+            Event(
+                title=title,
+                description="synthetic",
+                category="talks",
+                date_start=day,
+                date_end=day,
+                granularity="day",
+                confidence=0.9,
+            )
+        )
+        session.commit()
+
+
+def _titles(response) -> list[str]:
+    return [item["title"] for item in response.json()["items"]]
+
+
+def test_repeated_page_is_served_from_memory_with_the_same_bytes(client):
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    cache = client.app.state.page_cache
+    first = client.get("/v1/events", params=WEEK)
+    hits = cache.hits
+    second = client.get("/v1/events", params=WEEK)
+    assert first.status_code == second.status_code == 200
+    assert cache.hits == hits + 1
+    assert second.content == first.content
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.headers["cache-control"] == "no-cache"
+    assert _titles(second) == ["Talks in Jeddah"]
+
+
+def test_other_queries_are_other_pages(client):
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    week = client.get("/v1/events", params=WEEK)
+    later = client.get("/v1/events", params={"from": "2025-04-01"})
+    newest_first = client.get("/v1/events", params={**WEEK, "sort": "-date", "limit": 5})
+    assert _titles(week) == ["Talks in Jeddah"]
+    assert _titles(later) == []
+    assert _titles(newest_first) == ["Talks in Jeddah"]
+    assert later.headers["etag"] != week.headers["etag"]
+
+
+def test_a_write_through_the_api_shows_at_once(client, auth):
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    before = client.get("/v1/events", params=WEEK)
+    event_id = before.json()["items"][0]["id"]
+    edited = client.patch(f"/v1/events/{event_id}", json={"title": "Talks end"}, headers=auth)
+    assert edited.status_code == 200
+    after = client.get("/v1/events", params=WEEK)
+    assert _titles(after) == ["Talks end"]
+    assert after.headers["etag"] != before.headers["etag"]
+    assert client.delete(f"/v1/events/{event_id}", headers=auth).status_code == 204
+    assert _titles(client.get("/v1/events", params=WEEK)) == []
+
+
+def test_a_write_by_another_process_shows_at_once(client, database_url):
+    """Another engine stands for another process (`timeline ingest`, a second worker)."""
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    cache = client.app.state.page_cache
+    assert _titles(client.get("/v1/events", params=WEEK)) == ["Talks in Jeddah"]
+    client.get("/v1/events", params=WEEK)  # every pooled connection the server uses is warm
+    other = create_engine(database_url)
+    try:
+        _store_event(other, "Ceasefire backed", day=date(2025, 3, 12))
+        hits = cache.hits
+        assert _titles(client.get("/v1/events", params=WEEK)) == [
+            "Talks in Jeddah",
+            "Ceasefire backed",
+        ]
+        assert cache.hits == hits
+        with other.begin() as connection:
+            connection.execute(text("DELETE FROM events WHERE title = 'Talks in Jeddah'"))
+        assert _titles(client.get("/v1/events", params=WEEK)) == ["Ceasefire backed"]
+    finally:
+        other.dispose()
+
+
+def test_if_none_match_gives_304_without_a_body(client):
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    tag = client.get("/v1/events", params=WEEK).headers["etag"]
+    unchanged = client.get("/v1/events", params=WEEK, headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged.headers["etag"] == tag
+    listed = client.get("/v1/events", params=WEEK, headers={"If-None-Match": f'"x", W/{tag}'})
+    assert listed.status_code == 304
+    _store_event(client.app.state.engine, "Ceasefire backed")
+    changed = client.get("/v1/events", params=WEEK, headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert len(changed.json()["items"]) == 2
+
+
+def test_cache_control_no_cache_builds_the_page_anew(client):
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    cache = client.app.state.page_cache
+    first = client.get("/v1/events", params=WEEK)
+    hits, misses = cache.hits, cache.misses
+    fresh = client.get("/v1/events", params=WEEK, headers={"Cache-Control": "no-cache"})
+    assert (cache.hits, cache.misses) == (hits, misses)
+    assert fresh.content == first.content
+    assert fresh.headers["etag"] == first.headers["etag"]
+
+
+def test_a_page_built_while_someone_commits_is_not_kept(client, database_url):
+    """The version read before building differs from the one after: the page may mix states."""
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    cache: PageCache = client.app.state.page_cache
+    other = create_engine(database_url)
+
+    def build_during_a_commit() -> bytes:
+        _store_event(other, "Ceasefire backed")
+        return b"built while the archive changed"
+
+    try:
+        with Session(client.app.state.engine) as session:
+            cache.body(session, ("probe",), build_during_a_commit)
+            hits = cache.hits
+            rebuilt = cache.body(session, ("probe",), lambda: b"built again")
+        assert rebuilt.body == b"built again"
+        assert cache.hits == hits
+    finally:
+        other.dispose()
+
+
+@pytest.fixture
+def uncached_client(database_url):
+    settings = Settings(database_url=database_url, page_cache_mb=0)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_zero_megabytes_turns_the_cache_off(uncached_client):
+    _store_event(uncached_client.app.state.engine, "Talks in Jeddah")
+    first = uncached_client.get("/v1/events", params=WEEK)
+    second = uncached_client.get("/v1/events", params=WEEK, headers={"If-None-Match": "*"})
+    cache = uncached_client.app.state.page_cache
+    assert (cache.hits, cache.misses) == (0, 0)
+    assert _titles(first) == ["Talks in Jeddah"]
+    assert "etag" in first.headers
+    assert second.status_code == 304
+
+
+def test_byte_budget_drops_the_least_recently_used_pages(client):
+    cache = PageCache(max_bytes=250)
+    with Session(client.app.state.engine) as session:
+        for name in ("a", "b", "c"):
+            cache.body(session, (name,), lambda name=name: name.encode() * 100)
+        kept = {name for name in "abc" if (name,) in cache._entries}
+        assert kept == {"b", "c"}
+        cache.body(session, ("b",), lambda: b"unused")  # b is now the most recent
+        cache.body(session, ("d",), lambda: b"d" * 100)
+        assert {key[0] for key in cache._entries} == {"b", "d"}
+        # Larger than the whole budget: served, never kept.
+        assert cache.body(session, ("huge",), lambda: b"h" * 300).body == b"h" * 300
+        assert ("huge",) not in cache._entries
+
+
+def test_concurrent_readers_get_whole_pages(client):
+    for number in range(30):
+        _store_event(client.app.state.engine, f"event {number}")
+    expected = client.get("/v1/events", params=WEEK).content
+    bodies: list[bytes] = []
+
+    def read() -> None:
+        for _ in range(10):
+            bodies.append(client.get("/v1/events", params=WEEK).content)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert bodies == [expected] * 80
+
+
+def test_etag_is_a_digest_of_the_body():
+    assert CachedBody.of(b"x").etag == CachedBody.of(b"x").etag
+    assert CachedBody.of(b"x").etag != CachedBody.of(b"y").etag
+    assert CachedBody.of(b"x").etag.startswith('"')
