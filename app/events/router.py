@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -17,10 +16,11 @@ from app.events.schemas import (
     EventDetail,
     EventMerge,
     EventPage,
+    EventPageQuery,
     EventPublic,
+    EventQuery,
     EventSplit,
     EventSplitRequest,
-    EventStatus,
     EventUpdate,
 )
 from app.openapi import PROBLEM_RESPONSES
@@ -29,26 +29,8 @@ from app.page_cache import matches_entity_tag, wants_fresh
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
 
-async def event_filters(
-    date_from: Annotated[
-        date | None, Query(alias="from", description="Inclusive start (YYYY-MM-DD).")
-    ] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Inclusive end.")] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description='Words, all required and matched by stem ("talk" finds "talks"),'
-            " in the title, description or source sentences; full-text indexed.",
-        ),
-    ] = None,
-    actor: Annotated[str | None, Query(max_length=200)] = None,
-    location: Annotated[str | None, Query(max_length=200)] = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
-    article_id: uuid.UUID | None = None,
-    status_: Annotated[EventStatus | None, Query(alias="status")] = None,
-    min_confidence: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
-) -> EventFilters:
+def filters_of(query: EventQuery) -> EventFilters:
+    date_from, date_to, q = query.date_from, query.date_to, query.q
     if date_from is not None and date_to is not None and date_from > date_to:
         raise InvalidInput(
             f"from ({date_from}) is after to ({date_to}); swap them or widen the range.",
@@ -58,13 +40,17 @@ async def event_filters(
         date_from=date_from,
         date_to=date_to,
         q=q.strip() or None if q else None,
-        actor=actor,
-        location=location,
-        category=category,
-        article_id=article_id,
-        status=status_,
-        min_confidence=min_confidence,
+        actor=query.actor,
+        location=query.location,
+        category=query.category,
+        article_id=query.article_id,
+        status=query.status,
+        min_confidence=query.min_confidence,
     )
+
+
+async def event_filters(query: Annotated[EventQuery, Query()]) -> EventFilters:
+    return filters_of(query)
 
 
 FiltersDep = Annotated[EventFilters, Depends(event_filters)]
@@ -80,22 +66,17 @@ FiltersDep = Annotated[EventFilters, Depends(event_filters)]
     responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
 )
 def list_events(
-    request: Request,
-    session: SessionDep,
-    filters: FiltersDep,
-    sort: Literal["date", "-date"] = "date",
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    request: Request, session: SessionDep, query: Annotated[EventPageQuery, Query()]
 ) -> Response:
     # The page is plain values written by orjson, not an EventPage validated and dumped by
     # FastAPI: that took most of a request's time. `response_model` still documents it.
     page = service.list_events_body(
         session,
         request.app.state.page_cache,
-        filters=filters,
-        limit=limit,
-        cursor=cursor,
-        descending=sort == "-date",
+        filters=filters_of(query),
+        limit=query.limit,
+        cursor=query.cursor,
+        descending=query.sort == "-date",
         refresh=wants_fresh(request.headers.get("cache-control")),
     )
     # Caches may keep the body but must ask again; the ETag makes asking cheap.
