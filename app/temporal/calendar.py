@@ -9,7 +9,9 @@ Conventions (documented because TIMEX3 leaves them open):
 - weeks are ISO weeks (Monday..Sunday), named `2025-W11`;
 - seasons are meteorological, northern hemisphere: SP = Mar-May, SU = Jun-Aug, FA = Sep-Nov,
   WI = Dec-Feb; a winter is named after the year of its December (`2024-WI` = Dec 2024-Feb 2025);
-- a decade is named `199X` and a century `19` (the 1900s), as TimeML does.
+- a decade is named `199X` and a century `19` (the 1900s), as TimeML does;
+- a half year is named `1989-H1` (January-June) or `1989-H2` (July-December); it has no unit row
+  (nothing counts or moves in halves), only a literal form whose granularity is `range`.
 """
 
 from __future__ import annotations
@@ -230,6 +232,14 @@ def _weekend_period(match: re.Match[str]) -> Period:
     return weekend_of(_iso_week_start(match))
 
 
+def _half_year_period(match: re.Match[str]) -> Period:
+    """`1989-H2`: January-June or July-December; a span of two quarters, so "range"."""
+    year, half = int(match["y"]), int(match["h"])
+    first = date(year, 1 if half == 1 else 7, 1)
+    last = date(year, 6, 30) if half == 1 else date(year, 12, 31)
+    return Period(match.group(0), first, last, "range")
+
+
 _LITERAL_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Period]], ...] = (
     (
         re.compile(rf"(?P<y>\d{{4}})-(?P<m>\d\d)-(?P<d>\d\d)(?P<t>{_PART_OF_DAY_OR_CLOCK})?"),
@@ -247,6 +257,7 @@ _LITERAL_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Period]],
         re.compile(r"(?P<y>\d{4})-(?P<s>SP|SU|FA|WI)"),
         _named_period("season", lambda m: date(int(m["y"]), SEASON_START_MONTH[m["s"]], 1)),
     ),
+    (re.compile(r"(?P<y>\d{4})-H(?P<h>[12])"), _half_year_period),
     (re.compile(r"(?P<y>\d{4})-W(?P<w>\d\d)"), _named_period("week", _iso_week_start)),
     (re.compile(r"(?P<y>\d{4})-W(?P<w>\d\d)-WE"), _weekend_period),
     (re.compile(r"(?P<y>\d{4})"), _named_period("year", lambda m: date(int(m["y"]), 1, 1))),

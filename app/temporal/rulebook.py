@@ -432,15 +432,20 @@ def _compile_modifier(spec: Mapping[str, Any], fragments: Mapping[str, str]) -> 
 def _compile_tense_cues(spec: Mapping[str, Any], fragments: Mapping[str, str]) -> regex.Pattern:
     future = "|".join(f"(?:{cue})" for cue in spec["future"])
     past = "|".join(f"(?:{cue})" for cue in spec["past"])
-    # Future first: "expected to" must win over the past participle "expected".
-    source = rf"\b(?:(?P<future>{future})|(?P<past>{past}))\b"
+    neutral = "|".join(f"(?:{cue})" for cue in spec.get("neutral", ())) or "(?!)"
+    # Future first: "expected to" must win over the past participle "expected". A neutral
+    # phrase ("the proposed") is matched like a cue so that the words inside it are none.
+    source = rf"\b(?:(?P<future>{future})|(?P<past>{past})|(?P<neutral>{neutral}))\b"
     return _compile_regex(_expand(source, fragments, "tense"), "tense cues")
 
 
 def _compile_tense_lexicon(spec: Mapping[str, Any], fragments: Mapping[str, str]) -> TenseLexicon:
     words: dict[str, str] = {}
     word_patterns: list[tuple[regex.Pattern[str], str]] = []
-    phrases: dict[str, list[str]] = {"future": [], "past": []}
+    phrases: dict[str, list[str]] = {"future": [], "past": [], "neutral": []}
+    for cue in spec.get("neutral", ()):
+        # A neutral phrase is never a one-word cue: it only hides the words inside it.
+        phrases["neutral"] += split_alternatives(_expand(cue, fragments, "tense"))
     for tense in ("future", "past"):
         for cue in spec[tense]:
             for alternative in split_alternatives(_expand(cue, fragments, "tense")):
@@ -451,7 +456,7 @@ def _compile_tense_lexicon(spec: Mapping[str, Any], fragments: Mapping[str, str]
                     phrases[tense].append(alternative)
                 else:
                     word_patterns.append((_compile_regex(alternative, "tense cue"), tense))
-    source = phrase_source(phrases["future"], phrases["past"])
+    source = phrase_source(phrases["future"], phrases["past"], phrases["neutral"])
     deadline = spec.get("deadline") or {}
     signals = tuple(
         DeadlineSignal(
@@ -474,7 +479,7 @@ def _compile_tense_lexicon(spec: Mapping[str, Any], fragments: Mapping[str, str]
                 _compile_regex(alternative, "tense phrase"),
                 _compile_regex(phrase_source(**{tense: [alternative]}), "tense phrase"),
             )
-            for tense in ("future", "past")
+            for tense in ("future", "past", "neutral")
             for alternative in phrases[tense]
         ),
         deadlines=signals,

@@ -42,11 +42,18 @@ _TOP_LEVEL_BAR = regex.compile(r"\\.|\[(?:\\.|[^\]])*\]|[()|]")
 _CACHE_SIZE = 100_000
 
 
-def phrase_source(future: Sequence[str] = (), past: Sequence[str] = ()) -> str:
-    """The regex of multi-word cues: groups `future` and `past`, ending at a word boundary."""
+def phrase_source(
+    future: Sequence[str] = (), past: Sequence[str] = (), neutral: Sequence[str] = ()
+) -> str:
+    """The regex of multi-word cues: groups `future`, `past` and `neutral` (words that only look
+    like a cue: "the proposed truce" holds no past tense), ending at a word boundary."""
     future_source = "|".join(f"(?:{p})" for p in future) or "(?!)"
     past_source = "|".join(f"(?:{p})" for p in past) or "(?!)"
-    return rf"(?:(?P<future>{future_source})|(?P<past>{past_source}))\b"
+    neutral_source = "|".join(f"(?:{p})" for p in neutral) or "(?!)"
+    return (
+        rf"(?:(?P<future>{future_source})|(?P<past>{past_source})"
+        rf"|(?P<neutral>{neutral_source}))\b"
+    )
 
 
 def split_alternatives(source: str) -> list[str]:
@@ -82,7 +89,8 @@ class TenseLexicon:
     `words`: cues that are one plain word; `word_patterns`: one-word cues given as a regex
     (fully matched against a word); `phrases`: cues of several words (or with an apostrophe
     inside: "won't"), tried only where a word can begin one (decided once per distinct word
-    with a partial match).
+    with a partial match), and the neutral phrases, which are no cue and hide the words inside
+    them ("the proposed truce": "proposed" is no past tense there).
     """
 
     words: dict[str, str]
@@ -166,9 +174,11 @@ class TenseLexicon:
                         if phrase is not None:
                             break
                     if phrase is not None:
+                        covered = phrase.end()
+                        if phrase.group("neutral") is not None:
+                            continue  # no cue, and none of the words inside it is one
                         tense = "future" if phrase.group("future") is not None else "past"
                         found.append((start, phrase.end(), tense))
-                        covered = phrase.end()
                         continue
                 if tense is not None:
                     found.append((start, token.end(), tense))

@@ -160,6 +160,11 @@ TENSE_WORDS = st.sampled_from(
         "plans",
         "due",
         "its",
+        "the",
+        "a",
+        "still",
+        "proposed",
+        "Announced",
         "\n",
         "  ",
     ]
@@ -178,6 +183,7 @@ def test_tense_lexicon_finds_what_the_cue_regex_finds(text) -> None:
     expected = [
         (cue.start(), cue.end(), "future" if cue.group("future") is not None else "past")
         for cue in rulebook.tense_cues.finditer(text)
+        if cue.group("neutral") is None  # "the proposed": no cue, and hides "proposed"
     ]
     assert rulebook.tense_lexicon.find(text) == expected
 
