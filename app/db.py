@@ -5,13 +5,15 @@ Everything that knows which database we talk to lives here; repositories only se
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
 from collections.abc import Hashable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel, create_engine
 
@@ -27,7 +29,8 @@ SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 metadata = SQLModel.metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-SQLITE_POOL_SIZE = 20
+
+logger = logging.getLogger(__name__)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -74,38 +77,69 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_pool_options(url: str) -> dict:
-    """A file database keeps as many connections as a loaded server uses at once (the default,
-    five, closes the rest as they come back): a connection opened anew costs the page cache
-    its stored pages (see `archive_observation`). In-memory databases keep their own pool."""
-    database = make_url(url).database
-    if not database or database == ":memory:" or "mode=memory" in url:
-        return {}
-    return {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+class ArchiveWatch:
+    """One connection of its own, outside the pool, that tells whether anyone has committed.
 
+    `version()` changes after every commit to the database, by any connection of any process,
+    and only then (or more often, never less):
+    - SQLite: `PRAGMA data_version` of a connection changes when another connection commits,
+      and this one never writes;
+    - PostgreSQL: the current snapshot (xmin:xmax:in-progress ids) changes with every commit or
+      rollback of a transaction that wrote, in any database of the cluster, and never returns
+      to an earlier value. Read in autocommit, it is the server's state now.
+    None when it cannot be told (an in-memory SQLite database has no other connections to
+    watch; a lost connection is reopened on the next call).
+    """
 
-class ArchiveObservation(NamedTuple):
-    """What a connection tells of the database's state: `shared` when `state` means the same
-    through every connection (PostgreSQL), else it only compares with earlier states of the
-    same connection (SQLite)."""
-
-    shared: bool
-    state: Hashable
-
-
-def archive_observation(connection: Connection) -> ArchiveObservation:
-    """The database's state as far as committed data goes: it differs after any commit.
-
-    PostgreSQL: the current snapshot (xmin:xmax:in-progress ids) changes with every commit or
-    rollback of a transaction that wrote, in any database of the cluster, and never goes back.
-    SQLite: `data_version` changes when another connection commits, `total_changes()` when this
-    one writes."""
-    if connection.dialect.name == "postgresql":
-        return ArchiveObservation(
-            True, connection.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar()
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._connection = None
+        self._query = (
+            "SELECT pg_current_snapshot()::text"
+            if engine.dialect.name == "postgresql"
+            else "PRAGMA data_version"
         )
-    row = connection.exec_driver_sql("SELECT total_changes(), * FROM pragma_data_version").one()
-    return ArchiveObservation(False, tuple(row))
+        database = engine.url.database
+        self._watchable = engine.dialect.name == "postgresql" or not (
+            not database or database == ":memory:" or "mode=memory" in str(engine.url)
+        )
+
+    def version(self) -> Hashable | None:
+        if not self._watchable:
+            return None
+        with self._lock:
+            try:
+                if self._connection is None:
+                    self._connection = self._open()
+                cursor = self._connection.cursor()
+                try:
+                    cursor.execute(self._query)
+                    return cursor.fetchone()[0]
+                finally:
+                    cursor.close()
+            except self._engine.dialect.loaded_dbapi.Error:
+                logger.warning("archive watch: connection lost, pages are built anew meanwhile")
+                self._close()
+                return None
+
+    def _open(self):
+        pooled = self._engine.raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()  # it never returns to the pool: closing it is ours to do
+        if self._engine.dialect.name == "postgresql":
+            connection.autocommit = True
+        return connection
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
 
 
 def create_db_engine(url: str) -> Engine:
@@ -115,7 +149,6 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            **_sqlite_pool_options(url),
         )
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine

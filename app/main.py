@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _warm_up()
         yield
+        app.state.page_cache.close()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = create_db_engine(settings.database_url)
     app.state.migration_head = migrations.head_revision()
-    app.state.page_cache = PageCache(settings.page_cache_mb * MEBIBYTE)
+    app.state.page_cache = PageCache(app.state.engine, settings.page_cache_mb * MEBIBYTE)
     app.state.write_limiter = TokenBucketLimiter(
         settings.write_rate_per_minute, settings.write_burst
     )

@@ -1,15 +1,9 @@
 """Finished response bodies of read endpoints, kept while the archive does not change.
 
 A timeline frontend asks for the same few weeks again and again. Building a page of events costs
-milliseconds of SQL and Python; sending a stored one costs a version check. A stored body is only
-ever sent for the archive version it was built from, so no answer is ever stale:
-
-- PostgreSQL: the version is `pg_current_snapshot()`. Any commit or rollback of a writing
-  transaction (in any database of the cluster) changes it; reads do not.
-- SQLite: the version is a generation kept by this process that moves whenever a pooled
-  connection sees a change: `PRAGMA data_version` changes when another connection (of any
-  process) commits, `total_changes()` when the connection itself writes. A connection seen for
-  the first time moves it too, since nobody knows what was committed before it was opened.
+milliseconds of SQL and Python; sending a stored one costs one cheap statement. A stored body is
+only ever sent for the archive version it was built from (`app.db.ArchiveWatch`: any commit, by
+any process, changes it), so no answer is ever stale.
 
 A body is stored only when the version read before building it equals the one read after:
 nothing was committed in between, so every query of the page saw the same archive.
@@ -23,9 +17,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
 
-from app.db import archive_observation
+from app.db import ArchiveWatch
 
 
 def matches_entity_tag(if_none_match: str | None, tag: str) -> bool:
@@ -56,50 +50,29 @@ class CachedBody:
 
 
 class PageCache:
-    """Bodies by (request key, archive version), least recently used first out, within a byte
+    """Bodies by request key and archive version, least recently used first out, within a byte
     budget. Thread-safe: sync routes run in a thread pool."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, engine: Engine, max_bytes: int) -> None:
         self.max_bytes = max_bytes
+        self._watch = ArchiveWatch(engine)
         self._entries: OrderedDict[Hashable, tuple[Hashable, CachedBody]] = OrderedDict()
         self._size = 0
-        self._generation = 0
         self._lock = threading.Lock()
-        # Where each connection keeps what this cache last saw of the database through it.
-        self._seen_key = ("page_cache_seen", id(self))
         self.hits = self.misses = 0
 
     @property
     def enabled(self) -> bool:
         return self.max_bytes > 0
 
-    def version(self, session: Session) -> Hashable:
-        """The archive version as seen through the session's connection."""
-        connection = session.connection()
-        observed = archive_observation(connection)
-        if observed.shared:
-            return observed.state
-        # SQLite: turn what this connection sees into the process-wide generation.
-        info = connection.connection.info
-        with self._lock:
-            if info.get(self._seen_key) != observed.state:
-                info[self._seen_key] = observed.state
-                self._generation += 1
-            return self._generation
-
     def body(
-        self,
-        session: Session,
-        key: Hashable,
-        build: Callable[[], bytes],
-        *,
-        refresh: bool = False,
+        self, key: Hashable, build: Callable[[], bytes], *, refresh: bool = False
     ) -> CachedBody:
         """The body for `key`: stored if still current (unless `refresh`), else built and
         stored when nothing was committed while it was built."""
-        if not self.enabled:
+        before = self._watch.version() if self.enabled else None
+        if before is None:
             return CachedBody.of(build())
-        before = self.version(session)
         if not refresh:
             with self._lock:
                 entry = self._entries.get(key)
@@ -109,9 +82,12 @@ class PageCache:
                     return entry[1]
                 self.misses += 1
         cached = CachedBody.of(build())
-        if self.version(session) == before:
+        if self._watch.version() == before:
             self._store(key, before, cached)
         return cached
+
+    def close(self) -> None:
+        self._watch.close()
 
     def _store(self, key: Hashable, version: Hashable, cached: CachedBody) -> None:
         size = len(cached.body)

@@ -236,7 +236,6 @@ def list_events_body(
     """`list_events` as JSON bytes with their ETag, from `cache` while the archive is unchanged
     (built anew when `refresh`)."""
     return cache.body(
-        session,
         ("events", filters, limit, cursor, descending),
         lambda: orjson.dumps(
             list_events(session, filters=filters, limit=limit, cursor=cursor, descending=descending)
