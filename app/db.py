@@ -101,7 +101,10 @@ class ArchiveWatch:
             else "PRAGMA data_version"
         )
         database = engine.url.database
-        self._watchable = engine.dialect.name == "postgresql" or not (
+        # A local file read in microseconds, never blocked by a writer (WAL): safe to ask
+        # from an event loop.
+        self.local = engine.dialect.name == "sqlite"
+        self._watchable = not self.local or not (
             not database or database == ":memory:" or "mode=memory" in str(engine.url)
         )
 

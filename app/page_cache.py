@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from app.db import ArchiveWatch
 
@@ -65,14 +66,17 @@ class PageCache:
     def enabled(self) -> bool:
         return self.max_bytes > 0
 
-    def body(
+    async def body(
         self, key: Hashable, build: Callable[[], bytes], *, refresh: bool = False
     ) -> CachedBody:
-        """The body for `key`: stored if still current (unless `refresh`), else built and
-        stored when nothing was committed while it was built."""
-        before = self._watch.version() if self.enabled else None
+        """The body for `key`: stored if still current (unless `refresh`), else built (in the
+        thread pool: `build` may block) and stored when nothing was committed meanwhile.
+
+        A page served from memory never leaves the event loop: the hand-over to the thread pool
+        and back cost more than the rest of it."""
+        before = await self._version() if self.enabled else None
         if before is None:
-            return CachedBody.of(build())
+            return CachedBody.of(await run_in_threadpool(build))
         if not refresh:
             with self._lock:
                 entry = self._entries.get(key)
@@ -81,10 +85,17 @@ class PageCache:
                     self.hits += 1
                     return entry[1]
                 self.misses += 1
-        cached = CachedBody.of(build())
-        if self._watch.version() == before:
+        cached = CachedBody.of(await run_in_threadpool(build))
+        if await self._version() == before:
             self._store(key, before, cached)
         return cached
+
+    async def _version(self) -> Hashable | None:
+        # SQLite answers from its own memory in microseconds and never waits on a lock; a
+        # PostgreSQL round trip must not hold up the event loop.
+        if self._watch.local:
+            return self._watch.version()
+        return await run_in_threadpool(self._watch.version)
 
     def close(self) -> None:
         self._watch.close()

@@ -65,12 +65,14 @@ FiltersDep = Annotated[EventFilters, Depends(event_filters)]
     "`Cache-Control: no-cache` builds the page anew.",
     responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
 )
-def list_events(
+async def list_events(
     request: Request, session: SessionDep, query: Annotated[EventPageQuery, Query()]
 ) -> Response:
     # The page is plain values written by orjson, not an EventPage validated and dumped by
-    # FastAPI: that took most of a request's time. `response_model` still documents it.
-    page = service.list_events_body(
+    # FastAPI: that took most of a request's time. `response_model` still documents it. The
+    # route is async so that a page kept in memory is sent without a trip through the thread
+    # pool; the page cache builds new ones there.
+    page = await service.list_events_body(
         session,
         request.app.state.page_cache,
         filters=filters_of(query),

@@ -223,7 +223,7 @@ def list_events(
     return {"items": public_events(session, page), "next_cursor": next_cursor}
 
 
-def list_events_body(
+async def list_events_body(
     session: Session,
     cache: PageCache,
     *,
@@ -235,7 +235,7 @@ def list_events_body(
 ) -> CachedBody:
     """`list_events` as JSON bytes with their ETag, from `cache` while the archive is unchanged
     (built anew when `refresh`)."""
-    return cache.body(
+    return await cache.body(
         ("events", filters, limit, cursor, descending),
         lambda: orjson.dumps(
             list_events(session, filters=filters, limit=limit, cursor=cursor, descending=descending)

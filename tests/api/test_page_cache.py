@@ -8,6 +8,7 @@ no-cache` builds anew; TIMELINE_PAGE_CACHE_MB=0 turns it off.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import date
 
@@ -22,6 +23,7 @@ from app.main import create_app
 from app.page_cache import CachedBody, PageCache
 
 WEEK = {"from": "2025-03-10", "to": "2025-03-16"}
+run = asyncio.run
 
 
 def _store_event(engine, title: str, day: date = date(2025, 3, 11)) -> None:
@@ -140,9 +142,9 @@ def test_a_page_built_while_someone_commits_is_not_kept(client, database_url):
         return b"built while the archive changed"
 
     try:
-        cache.body(("probe",), build_during_a_commit)
+        run(cache.body(("probe",), build_during_a_commit))
         hits = cache.hits
-        rebuilt = cache.body(("probe",), lambda: b"built again")
+        rebuilt = run(cache.body(("probe",), lambda: b"built again"))
         assert rebuilt.body == b"built again"
         assert cache.hits == hits
     finally:
@@ -171,14 +173,14 @@ def test_byte_budget_drops_the_least_recently_used_pages(client):
     cache = PageCache(client.app.state.engine, max_bytes=250)
     try:
         for name in ("a", "b", "c"):
-            cache.body((name,), lambda name=name: name.encode() * 100)
+            run(cache.body((name,), lambda name=name: name.encode() * 100))
         kept = {name for name in "abc" if (name,) in cache._entries}
         assert kept == {"b", "c"}
-        cache.body(("b",), lambda: b"unused")  # b is now the most recent
-        cache.body(("d",), lambda: b"d" * 100)
+        run(cache.body(("b",), lambda: b"unused"))  # b is now the most recent
+        run(cache.body(("d",), lambda: b"d" * 100))
         assert {key[0] for key in cache._entries} == {"b", "d"}
         # Larger than the whole budget: served, never kept.
-        assert cache.body(("huge",), lambda: b"h" * 300).body == b"h" * 300
+        assert run(cache.body(("huge",), lambda: b"h" * 300)).body == b"h" * 300
         assert ("huge",) not in cache._entries
     finally:
         cache.close()
@@ -207,8 +209,8 @@ def test_an_in_memory_database_is_never_cached():
     engine = create_engine("sqlite://")
     cache = PageCache(engine, max_bytes=1024)
     try:
-        cache.body(("page",), lambda: b"first")
-        assert cache.body(("page",), lambda: b"second").body == b"second"
+        run(cache.body(("page",), lambda: b"first"))
+        assert run(cache.body(("page",), lambda: b"second")).body == b"second"
         assert (cache.hits, cache.misses) == (0, 0)
     finally:
         cache.close()
