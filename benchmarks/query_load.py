@@ -499,23 +499,55 @@ def query_plans(url: str) -> dict[str, list[str]]:
 
 
 @contextlib.contextmanager
-def database(kind: str, scale: int, workdir: Path) -> Iterator[str]:
+def database(kind: str, scale: int, workdir: Path, *, keep: bool = False) -> Iterator[str]:
+    """A database for one archive: a file in `workdir` on SQLite, a schema on PostgreSQL
+    (dropped at the end unless `keep`, which names it after the scale so a later run finds it)."""
     if kind == "sqlite":
         yield f"sqlite:///{workdir / f'archive-{scale}.db'}"
         return
     from sqlalchemy import create_engine, text
 
-    schema = f"bench_{scale}_{uuid.uuid4().hex[:6]}"
+    schema = f"bench_kept_{scale}" if keep else f"bench_{scale}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     try:
         # The application name marks the server's backends (see _stop_leftover_queries).
         yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
     finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if not keep:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def kept_archive(url: str, count: int) -> bool:
+    """True when `url` holds a whole archive of `count` events from an earlier `--keep` run;
+    it is then migrated to head (the new revisions run on it as on any archive) and analyzed.
+    Anything else found there is cleared for a fresh load."""
+    from sqlalchemy import create_engine, inspect, text
+
+    from app import migrations
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if "events" in inspect(connection).get_table_names():
+                stored = connection.execute(text("SELECT count(*) FROM events")).scalar()
+                if stored == count:
+                    migrations.upgrade(url)
+                    with engine.begin() as analyzing:
+                        analyzing.exec_driver_sql("ANALYZE")
+                    return True
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                for table in inspect(connection).get_table_names():
+                    connection.execute(text(f'DROP TABLE "{table}" CASCADE'))
+    finally:
+        engine.dispose()
+    if engine.dialect.name == "sqlite":
+        Path(engine.url.database).unlink(missing_ok=True)
+    return False
 
 
 def main() -> int:
@@ -528,6 +560,12 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=1000, help="cursor walk depth")
     parser.add_argument("--quick", action="store_true", help="10k and 100k events, 3 s runs")
     parser.add_argument("--json", type=Path, help="write all figures here too")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the archives (SQLite files in this folder, PostgreSQL schemas bench_kept_N) "
+        "and reuse them in later runs: loading a million events takes minutes",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk (Debian)", file=sys.stderr)
@@ -540,13 +578,19 @@ def main() -> int:
     report: dict = {"command": command_line(), "machine": machine_description(), "runs": []}
     print(f"# Query benchmark\n\n`{report['command']}`\n")
     print(f"Machine: {report['machine']}\n")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ct-bench-") as tmp:
+        workdir = args.keep or Path(tmp)
         for kind in kinds:
             scale_rows = []
             for scale in scales:
-                with database(kind, scale, Path(tmp)) as url:
-                    load_seconds = load_archive(url, scale)
-                    print(f"## {kind}, {scale:,} events (loaded in {load_seconds:.0f} s)\n")
+                with database(kind, scale, workdir, keep=bool(args.keep)) as url:
+                    if args.keep and kept_archive(url, scale):
+                        loaded = "kept from an earlier run, migrated to head"
+                    else:
+                        loaded = f"loaded in {load_archive(url, scale):.0f} s"
+                    print(f"## {kind}, {scale:,} events ({loaded})\n")
                     worker_counts = (
                         [1] if kind == "sqlite" else [int(w) for w in args.workers.split(",")]
                     )
