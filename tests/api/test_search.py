@@ -3,7 +3,10 @@ in step as events are merged, split, edited and deleted, and answered from the f
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, text
+
+from app.events import repository
 
 ARTICLE = {"published_at": "2025-03-12T20:00:00+02:00", "timezone": "Asia/Jerusalem"}
 JEDDAH = "Yesterday, US and Ukrainian delegations held talks in Saudi Arabia."
@@ -24,6 +27,21 @@ def _search(client, q: str) -> list[str]:
     return [item["id"] for item in response.json()["items"]]
 
 
+# `q` is answered by looking up every match or, for a common word, by testing each event on a
+# walk of the date index (app.events.search); both read what the triggers keep in step.
+BOTH_PLANS = pytest.mark.parametrize(
+    "walk", [False, True], ids=["looked-up", "walked"], indirect=True
+)
+
+
+@pytest.fixture
+def walk(request, monkeypatch) -> bool:
+    monkeypatch.setattr(repository, "walk_pays", lambda *_args: request.param)
+    return request.param
+
+
+@BOTH_PLANS
+@pytest.mark.usefixtures("walk")
 def test_words_are_stemmed_all_required_and_case_blind(client, auth):
     jeddah = _ingest(client, auth, JEDDAH, "https://example.org/jeddah")["events"][0]["id"]
     kursk = _ingest(client, auth, KURSK, "https://example.org/kursk")["events"][0]["id"]
@@ -45,6 +63,8 @@ def test_query_language_and_punctuation_are_plain_text(client, auth):
     assert _search(client, "%") == [] and _search(client, "***") == []
 
 
+@BOTH_PLANS
+@pytest.mark.usefixtures("walk")
 def test_index_follows_merge_split_edit_and_delete(client, auth):
     jeddah = _ingest(client, auth, JEDDAH, "https://example.org/jeddah")
     kursk = _ingest(client, auth, KURSK, "https://example.org/kursk")
