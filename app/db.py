@@ -32,6 +32,9 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 logger = logging.getLogger(__name__)
 
+# PostgreSQL only: the counter of committed changes the page cache watches (see ArchiveWatch).
+ARCHIVE_VERSION_TABLE = "archive_version"
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant stored in UTC and always read back as an aware datetime.
@@ -80,15 +83,14 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
 class ArchiveWatch:
     """One connection of its own, outside the pool, that tells whether anyone has committed.
 
-    `version()` changes after every commit to the database, by any connection of any process,
-    and only then (or more often, never less):
+    `version()` changes after every commit to the archive, by any connection of any process:
     - SQLite: `PRAGMA data_version` of a connection changes when another connection commits,
       and this one never writes;
-    - PostgreSQL: the current snapshot (xmin:xmax:in-progress ids) changes with every commit or
-      rollback of a transaction that wrote, in any database of the cluster, and never returns
-      to an earlier value. Read in autocommit, it is the server's state now.
+    - PostgreSQL: `archive_version.changes`, which triggers bump in every transaction that
+      writes a table a page shows, at its commit (migration `archive_version`). Read in
+      autocommit, it is the committed state now.
     None when it cannot be told (an in-memory SQLite database has no other connections to
-    watch; a lost connection is reopened on the next call).
+    watch; a database not yet migrated; a lost connection, reopened on the next call).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -96,7 +98,7 @@ class ArchiveWatch:
         self._lock = threading.Lock()
         self._connection = None
         self._query = (
-            "SELECT pg_current_snapshot()::text"
+            f"SELECT changes FROM {ARCHIVE_VERSION_TABLE}"  # noqa: S608 - a constant
             if engine.dialect.name == "postgresql"
             else "PRAGMA data_version"
         )
@@ -121,8 +123,11 @@ class ArchiveWatch:
                     return cursor.fetchone()[0]
                 finally:
                     cursor.close()
-            except self._engine.dialect.loaded_dbapi.Error:
-                logger.warning("archive watch: connection lost, pages are built anew meanwhile")
+            except self._engine.dialect.loaded_dbapi.Error as error:
+                logger.warning(
+                    "archive version unreadable (%s); pages are built anew until it answers",
+                    type(error).__name__,
+                )
                 self._close()
                 return None
 

@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from app.config import get_settings
+from app.db import ARCHIVE_VERSION_TABLE
 from app.events.search import SEARCH_INDEXES, SEARCH_TABLE_PREFIX
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,15 +36,21 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
     """Leave out of model/database comparison what migrations create beside the models: the
-    full-text search tables, triggers' keys and indexes (see app.events.search)."""
-    if type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIX):
+    full-text search tables, triggers' keys and indexes (see app.events.search), and the
+    archive's change counter (see app.db.ArchiveWatch)."""
+    if type_ == "table" and name and _beside_the_models(name):
         return False
     return not (type_ == "index" and name in SEARCH_INDEXES)
 
 
 def user_tables(names: set[str]) -> set[str]:
-    """Table names without the full-text search tables (and FTS5's shadow tables)."""
-    return {name for name in names if not name.startswith(SEARCH_TABLE_PREFIX)}
+    """Table names without the tables that are not models: full-text search (and FTS5's
+    shadow tables), the archive's change counter."""
+    return {name for name in names if not _beside_the_models(name)}
+
+
+def _beside_the_models(table: str) -> bool:
+    return table.startswith(SEARCH_TABLE_PREFIX) or table == ARCHIVE_VERSION_TABLE
 
 
 def upgrade(database_url: str | None = None, revision: str = "head") -> None:

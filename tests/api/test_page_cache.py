@@ -105,6 +105,45 @@ def test_a_write_by_another_process_shows_at_once(client, database_url):
         other.dispose()
 
 
+def test_writes_outside_the_archive_keep_the_pages(client, database_url, backend, tmp_path):
+    """PostgreSQL: a transaction that writes elsewhere on the server (here a temporary table in
+    the same database) leaves the archive's version alone; SQLite: another database file."""
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    cache = client.app.state.page_cache
+    client.get("/v1/events", params=WEEK)
+    elsewhere = (
+        create_engine(database_url)
+        if backend == "postgresql"
+        else create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    )
+    try:
+        with elsewhere.begin() as connection:
+            connection.execute(text("CREATE TEMPORARY TABLE scratch (x integer)"))
+            connection.execute(text("INSERT INTO scratch VALUES (1)"))
+        hits = cache.hits
+        assert _titles(client.get("/v1/events", params=WEEK)) == ["Talks in Jeddah"]
+        assert cache.hits == hits + 1
+    finally:
+        elsewhere.dispose()
+
+
+def test_emptying_a_table_shows_at_once(client, database_url, backend):
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    assert _titles(client.get("/v1/events", params=WEEK)) == ["Talks in Jeddah"]
+    other = create_engine(database_url)
+    emptying = (
+        "TRUNCATE events, event_entities, mentions CASCADE"
+        if backend == "postgresql"
+        else "DELETE FROM events"
+    )
+    try:
+        with other.begin() as connection:
+            connection.execute(text(emptying))
+        assert _titles(client.get("/v1/events", params=WEEK)) == []
+    finally:
+        other.dispose()
+
+
 def test_if_none_match_gives_304_without_a_body(client):
     _store_event(client.app.state.engine, "Talks in Jeddah")
     tag = client.get("/v1/events", params=WEEK).headers["etag"]
