@@ -7,19 +7,18 @@ is seen, whichever layer issues it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from app.articles.models import Article
 from app.events.models import Event, EventEntity, Mention, span_class
 from app.events.schemas import EventPage
+from tests.statements import captured_statements
 
 SOURCES_PER_EVENT = 3
 
@@ -98,22 +97,8 @@ def _store(engine, count: int) -> None:
         session.commit()
 
 
-@contextlib.contextmanager
-def _counting(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _statements(client, path: str, params: dict) -> tuple[int, object]:
-    with _counting(client.app.state.engine) as statements:
+    with captured_statements(client.app.state.engine) as statements:
         response = client.get(path, params=params)
         assert response.status_code == 200, response.text
     return len(statements), response

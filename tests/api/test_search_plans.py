@@ -5,14 +5,12 @@ chosen for a common word reads the date index in order on both databases."""
 
 from __future__ import annotations
 
-import contextlib
 import random
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 from sqlmodel import Session
 
 from app.articles.models import Article
@@ -20,6 +18,7 @@ from app.events import repository, service
 from app.events.models import Event, EventEntity, Mention, span_class
 from app.events.repository import EventFilters
 from app.events.search import walk_pays
+from tests.statements import captured_statements
 
 COMMON = "ceasefire"  # in about half the events, some only through a mention's sentence
 RARE = "bulletin 4711"  # in two events
@@ -196,24 +195,10 @@ def test_the_plan_follows_how_many_events_match(client, archive):
         assert not walk_pays(session, COMMON, 400)
 
 
-@contextlib.contextmanager
-def _captured(engine) -> Iterator[list[tuple[str, object]]]:
-    statements: list[tuple[str, object]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _executemany):
-        statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-
-
 def _page_plan(client, filters: EventFilters, descending: bool) -> tuple[str, str]:
     """The page statement `list_events` runs for `filters` (limit 5), and its plan."""
     engine = client.app.state.engine
-    with Session(engine) as session, _captured(engine) as statements:
+    with Session(engine) as session, captured_statements(engine) as statements:
         repository.list_events(session, filters=filters, limit=5, descending=descending)
     statement, parameters = next(
         (s, p) for s, p in statements if "ORDER BY" in s and "EXPLAIN" not in s
