@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel, create_engine
 
@@ -123,7 +124,7 @@ class ArchiveWatch:
                     return cursor.fetchone()[0]
                 finally:
                     cursor.close()
-            except self._engine.dialect.loaded_dbapi.Error as error:
+            except (DBAPIError, self._engine.dialect.loaded_dbapi.Error) as error:
                 logger.warning(
                     "archive version unreadable (%s); pages are built anew until it answers",
                     type(error).__name__,

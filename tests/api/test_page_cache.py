@@ -260,3 +260,17 @@ def test_etag_is_a_digest_of_the_body():
     assert CachedBody.of(b"x").etag == CachedBody.of(b"x").etag
     assert CachedBody.of(b"x").etag != CachedBody.of(b"y").etag
     assert CachedBody.of(b"x").etag.startswith('"')
+
+
+def test_an_unreachable_database_is_not_cached_and_not_hidden(tmp_path):
+    """The watch cannot open its connection: the page is built (and its error reported) as
+    without a cache, and nothing is stored."""
+    missing = tmp_path / "no-such-folder" / "timeline.db"
+    engine = create_engine(f"sqlite:///{missing}")
+    cache = PageCache(engine, max_bytes=1024)
+    try:
+        assert run(cache.body(("page",), lambda: b"built")).body == b"built"
+        assert (cache.hits, cache.misses, len(cache._entries)) == (0, 0, 0)
+    finally:
+        cache.close()
+        engine.dispose()
