@@ -32,11 +32,14 @@ def matches_entity_tag(if_none_match: str | None, tag: str) -> bool:
 
 
 def wants_fresh(cache_control: str | None) -> bool:
-    """`Cache-Control: no-cache` (or `no-store`, `max-age=0`) from the client: build anew."""
+    """`Cache-Control: no-cache` (or `no-store`) from the client: build the page anew.
+
+    Not `max-age=0`, which browsers send on every plain reload: a stored page is never stale
+    (see the module), and they revalidate with If-None-Match anyway."""
     if not cache_control:
         return False
     directives = {part.strip().lower() for part in cache_control.split(",")}
-    return bool(directives & {"no-cache", "no-store", "max-age=0"})
+    return bool(directives & {"no-cache", "no-store"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.events.models import Event
 from app.main import create_app
-from app.page_cache import CachedBody, PageCache
+from app.page_cache import CachedBody, PageCache, wants_fresh
 
 WEEK = {"from": "2025-03-10", "to": "2025-03-16"}
 run = asyncio.run
@@ -274,3 +274,19 @@ def test_an_unreachable_database_is_not_cached_and_not_hidden(tmp_path):
     finally:
         cache.close()
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("header", "fresh"),
+    [
+        (None, False),
+        ("", False),
+        ("no-cache", True),
+        ("No-Store", True),
+        ("max-age=0", False),
+        ("max-age=0, no-cache", True),
+        ("private", False),
+    ],
+)
+def test_which_cache_control_builds_anew(header, fresh):
+    assert wants_fresh(header) is fresh
