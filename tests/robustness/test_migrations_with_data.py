@@ -163,7 +163,9 @@ def test_rows_at_the_first_revision_survive_upgrade_to_head(empty_url):
             # The full-text index was filled from the rows already there: by title ("Delegations
             # meet", stemmed) and by mention sentence.
             for words in ("delegation", "met Jeddah"):
-                found = session.scalars(select(Event.id).where(matches_text(Event.id, words)))
+                found = session.scalars(
+                    select(Event.id).where(matches_text(Event.__table__, words))
+                )
                 assert set(found) == set(ids["events"]), words
     finally:
         engine.dispose()
