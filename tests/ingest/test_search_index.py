@@ -1,0 +1,51 @@
+"""Bulk ingest keeps SQLite's full-text index (`events_search`, fed by row triggers) exactly in
+step with the events and mentions it stores, however its inserts are cut into statements."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from app.articles import service as article_service
+from app.db import create_db_engine
+from app.events import repository
+from tests.ingest.test_ingest_many import MAX_BYTES, corpus_articles
+
+# What the index must hold: one row per event (title and description) and one per mention
+# (its sentence), each tagged with the event it finds, keyed through events_search_keys.
+EXPECTED = """
+    SELECT id, id, title || ' ' || description FROM events
+    UNION ALL SELECT id, event_id, sentence FROM mentions
+"""
+INDEXED = """
+    SELECT k.source_id, s.event_id, s.body
+    FROM events_search_keys AS k JOIN events_search AS s ON s.rowid = k.id
+"""
+
+
+@pytest.mark.parametrize("rows_per_statement", [1024, 5])
+def test_bulk_ingest_indexes_every_event_and_mention(database_url, monkeypatch, rows_per_statement):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the full-text triggers are SQLite's; PostgreSQL indexes expressions")
+    # 5: every batch's rows go in as many statements of 5, 4, 2 and 1 rows.
+    monkeypatch.setattr(repository, "_MAX_ROWS_PER_STATEMENT", rows_per_statement)
+    engine = create_db_engine(database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            article_service.ingest_many(
+                session, corpus_articles(), max_text_bytes=MAX_BYTES, workers=0, batch_size=7
+            )
+        with engine.connect() as connection:
+            expected = sorted(connection.execute(text(EXPECTED)).all())
+            indexed = sorted(connection.execute(text(INDEXED)).all())
+            rows = connection.execute(text("SELECT count(*) FROM events_search")).scalar()
+            found = connection.execute(
+                text("SELECT count(*) FROM events_search WHERE events_search MATCH '\"talks\"'")
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert len(expected) > 50
+    assert indexed == expected
+    assert rows == len(expected)  # no row of the index without its key
+    assert found > 0
