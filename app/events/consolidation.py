@@ -269,14 +269,33 @@ def _mention_profile(mention: MentionFacts) -> _Profile:
 def _event_profile(event: EventFacts) -> _Profile:
     profile = event.profile
     if profile is None:
-        profile = event.profile = _Profile(
-            frozenset(event.actors),
-            frozenset(event.locations),
-            content_words(event.title),
-            content_words(f"{event.title} {event.description}"),
-            tuple(content_words(sentence) for sentence in event.sentences),
-        )
+        fields = (event.title, event.description, event.actors, event.locations, event.sentences)
+        try:
+            profile = _profile_of_event(*fields)
+        except TypeError:  # facts built with lists rather than tuples: nothing to share
+            profile = _profile_of_event.__wrapped__(*fields)
+        event.profile = profile
     return profile
+
+
+@lru_cache(maxsize=4096)
+def _profile_of_event(
+    title: str,
+    description: str,
+    actors: tuple[str, ...],
+    locations: tuple[str, ...],
+    sentences: tuple[str, ...],
+) -> _Profile:
+    """An event's profile by its fields. Ingest builds new facts for the same few stored
+    events for every article of a run (about four candidates per dated sentence), and an
+    event's fields change far less often than it is scored; the profile is never changed."""
+    return _Profile(
+        frozenset(actors),
+        frozenset(locations),
+        content_words(title),
+        content_words(f"{title} {description}"),
+        tuple(content_words(sentence) for sentence in sentences),
+    )
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -368,27 +387,65 @@ def best_match(mention: MentionFacts, candidates: Sequence[EventFacts]) -> Event
     The first candidate with the highest `match_score` at or above `JOIN_THRESHOLD`. The
     wording is compared last, and only when the rest of the score leaves a candidate a chance
     (the wording part is at most WORDING_WEIGHT), which skips most of the work; the result is
-    the same as scoring every candidate."""
+    the same as scoring every candidate.
+
+    This is the writer's inner loop (a dated sentence against each candidate event), so the
+    parts of `match_score` are written out here rather than called: `_may_join`, `_likeness`
+    (with `_actor_likeness`), `_wording` and `_dice`, with the same arithmetic in the same
+    order, so the scores are the very same floats (`tests/events/test_best_match_scores.py`
+    checks this against `match_score`)."""
     m = _mention_profile(mention)
-    best: tuple[float, EventFacts] | None = None
+    m_start, m_end = mention.date_start, mention.date_end
+    m_actors, m_locations = m.actors, m.locations
+    m_title, m_text = m.title_words, m.text_words
+    article_id, category = mention.article_id, mention.category
+    subject = mention.actors[0] if m_actors else None
+    best_score = 0.0
+    best: EventFacts | None = None
     for candidate in candidates:
         # Dates first: most candidates of an article's mention fail them.
-        if not (
-            mention.date_start <= candidate.date_end and candidate.date_start <= mention.date_end
-        ):
+        if not (m_start <= candidate.date_end and candidate.date_start <= m_end):
             continue
-        e = _event_profile(candidate)
-        if not _may_join(mention, candidate, m, e):
+        e = candidate.profile or _event_profile(candidate)
+        articles = candidate.articles
+        if articles and article_id in articles:
             continue
-        likeness = _likeness(mention, candidate, m, e)
+        e_actors, e_locations = e.actors, e.locations
+        if m_actors.isdisjoint(e_actors) and m_locations.isdisjoint(e_locations):
+            continue
+        if m_actors and e_actors:
+            overlap = len(m_actors & e_actors) / min(len(m_actors), len(e_actors))
+            actors = 0.5 * overlap + 0.5 * (1.0 if subject in e_actors else 0.0)
+        else:
+            actors = 0.5
+        if m_locations and e_locations:
+            locations = 0.0 if m_locations.isdisjoint(e_locations) else 1.0
+        else:
+            locations = 0.5
+        likeness = (
+            ACTOR_WEIGHT * actors
+            + LOCATION_WEIGHT * locations
+            + CATEGORY_WEIGHT * _category_likeness(category, candidate.category)
+        )
         # Float addition is monotonic, so likeness + WORDING_WEIGHT bounds the score exactly.
         ceiling = likeness + WORDING_WEIGHT
-        if ceiling < JOIN_THRESHOLD or (best is not None and ceiling <= best[0]):
+        if ceiling < JOIN_THRESHOLD or (best is not None and ceiling <= best_score):
             continue
-        score = likeness + WORDING_WEIGHT * _wording(m, e)
-        if score >= JOIN_THRESHOLD and (best is None or score > best[0]):
-            best = (score, candidate)
-    return None if best is None else best[1]
+        words = e.title_words
+        title = 2 * len(m_title & words) / (len(m_title) + len(words)) if m_title and words else 0.0
+        words = e.text_words
+        text = 2 * len(m_text & words) / (len(m_text) + len(words)) if m_text and words else 0.0
+        wording = max(title, text)
+        if wording * 1.5 < 1.0 and m_text:
+            for words in e.sentence_words:
+                if words:
+                    wording = max(wording, 2 * len(m_text & words) / (len(m_text) + len(words)))
+                    if wording * 1.5 >= 1.0:
+                        break
+        score = likeness + WORDING_WEIGHT * min(1.0, wording * 1.5)
+        if score >= JOIN_THRESHOLD and (best is None or score > best_score):
+            best_score, best = score, candidate
+    return best
 
 
 def possible_duplicates(
