@@ -81,9 +81,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
-from app.events.gazetteer import Gazetteer, Mention, load_gazetteer
+from app.events.gazetteer import Gazetteer, Mention, load_gazetteer, read_yaml
 from app.events.sentences import split_sentences
 from app.temporal.model import TemporalExpression
 
@@ -299,15 +297,13 @@ def _load_grammar(language: str) -> _Grammar:
     path = DATA_DIR / language / "grammar.yaml"
     if not path.is_file():
         raise ValueError(f"no extraction grammar for language {language!r}")
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    data = read_yaml(path)
     return _Grammar(**{field: frozenset(data[field].split()) for field in _Grammar.__slots__})
 
 
 @cache
 def _load_inflection(language: str) -> _Inflection:
-    with (DATA_DIR / language / "inflection.yaml").open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    data = read_yaml(DATA_DIR / language / "inflection.yaml")
     base_of: dict[str, str] = {}
     participles: set[str] = set()
     for base, forms in data["irregular_verbs"].items():
@@ -327,8 +323,7 @@ def _load_inflection(language: str) -> _Inflection:
 
 @cache
 def _load_categories(language: str) -> _Categories:
-    with (DATA_DIR / language / "categories.yaml").open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    data = read_yaml(DATA_DIR / language / "categories.yaml")
     groups = (
         f"(?P<c{index}>" + "|".join(f"(?:{p.lower()})" for p in entry["patterns"]) + ")"
         for index, entry in enumerate(data["categories"])
@@ -356,8 +351,7 @@ def category_names(language: str = "en") -> tuple[str, ...]:
 def category_quad_classes(language: str = "en") -> dict[str, int]:
     """Each category's CAMEO quad class: 1 verbal cooperation (CAMEO 01-05), 2 material
     cooperation (06-09), 3 verbal conflict (10-14), 4 material conflict (15-20)."""
-    with (DATA_DIR / language / "categories.yaml").open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    data = read_yaml(DATA_DIR / language / "categories.yaml")
     classes = {}
     for entry in data["categories"]:
         root = int(entry["cameo"])

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
+from app.events.gazetteer import read_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -100,8 +100,7 @@ def load_abbreviations(language: str = "en") -> Abbreviations:
     path = DATA_DIR / language / "abbreviations.yaml"
     if not path.is_file():
         raise ValueError(f"no sentence data for language {language!r}")
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    data = read_yaml(path)
     return Abbreviations(
         titles=frozenset(data["titles"]),
         months=frozenset(data["months"]),
