@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from app import __version__, migrations
 from app.actors.router import router as actors_router
@@ -20,7 +21,7 @@ from app.events.router import router as events_router
 from app.health.router import router as health_router
 from app.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.observability import configure_logging, metrics_endpoint
-from app.page_cache import PageCache
+from app.page_cache import PageCache, StoredPagesMiddleware
 from app.ratelimit import TokenBucketLimiter
 from app.resolving.router import router as resolve_router
 from app.temporal import resolve
@@ -28,6 +29,8 @@ from app.timeline.cors import install_cors
 from app.timeline.page import mount_page_assets
 from app.timeline.page import router as page_router
 from app.timeline.router import router as timeline_router
+
+EVENTS_PATH = "/v1/events"
 
 DESCRIPTION = """
 Turns news reports about ceasefire negotiations into a dated, queryable timeline.
@@ -57,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _warm_up(app)
         yield
-        app.state.page_cache.close()
+        await app.state.page_cache.close()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -74,8 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.write_rate_per_minute, settings.write_burst
     )
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
     # ReadKey lets everything through unless TIMELINE_PUBLIC_READ=false.
@@ -85,5 +86,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(timeline_router, dependencies=[ReadKey])
     app.include_router(page_router)
     mount_page_assets(app)
+    # Middleware added first runs innermost: stored pages are sent inside the request id, the
+    # access log, the metrics and CORS, like any answer.
+    if settings.public_read:
+        app.add_middleware(
+            StoredPagesMiddleware,
+            cache=app.state.page_cache,
+            path=EVENTS_PATH,
+            route=_route(events_router, EVENTS_PATH, "GET"),
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
     install_cors(app, settings)
     return app
+
+
+def _route(router: APIRouter, path: str, method: str) -> APIRoute:
+    return next(
+        route
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path == path and method in route.methods
+    )

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db import ArchiveWatch
 
@@ -51,6 +53,20 @@ class CachedBody:
     def of(cls, body: bytes) -> CachedBody:
         # A strong validator from the bytes themselves: equal ETags mean equal bodies.
         return cls(body, f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"')
+
+    def answer(self, if_none_match: str | None) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body) of the JSON page for a request with this If-None-Match."""
+        # Caches may keep the body but must ask again; the ETag makes asking cheap.
+        headers = {"ETag": self.etag, "Cache-Control": "no-cache"}
+        if matches_entity_tag(if_none_match, self.etag):
+            return 304, headers, b""
+        return 200, {**headers, "Content-Type": "application/json"}, self.body
+
+
+def page_key(path: str, query_string: bytes) -> tuple[str, bytes]:
+    """A page's key: its path and query string as sent. The body is a function of them (and of
+    the archive); two spellings of one query are two entries, never a wrong answer."""
+    return (path, query_string)
 
 
 class PageCache:
@@ -93,15 +109,26 @@ class PageCache:
             self._store(key, before, cached)
         return cached
 
-    async def _version(self) -> Hashable | None:
-        # SQLite answers from its own memory in microseconds and never waits on a lock; a
-        # PostgreSQL round trip must not hold up the event loop.
-        if self._watch.local:
-            return self._watch.version()
-        return await run_in_threadpool(self._watch.version)
+    async def stored(self, key: Hashable) -> CachedBody | None:
+        """The body stored for `key` if it is still current, else None (nothing is built)."""
+        if not self.enabled:
+            return None
+        version = await self._version()
+        if version is None:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != version:
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[1]
 
-    def close(self) -> None:
-        self._watch.close()
+    async def _version(self) -> Hashable | None:
+        return await self._watch.version_async()
+
+    async def close(self) -> None:
+        await self._watch.close_async()
 
     def _store(self, key: Hashable, version: Hashable, cached: CachedBody) -> None:
         size = len(cached.body)
@@ -116,3 +143,43 @@ class PageCache:
             while self._size > self.max_bytes:
                 _, (_, evicted) = self._entries.popitem(last=False)
                 self._size -= len(evicted.body)
+
+
+class StoredPagesMiddleware:
+    """Sends a stored page for a GET of `path` before routing, validation and dependencies:
+    a page is only stored after the route built it from these very query parameters, so they
+    were valid, and it is only sent while the archive is unchanged. Anything else (a first
+    request, `Cache-Control: no-cache`, a changed archive) goes on to the route, which builds
+    and stores the page. The outer middlewares still log, count and decorate the answer.
+
+    Only for a server with open reads: where reads need a key, the route checks it each time.
+    """
+
+    def __init__(self, app: ASGIApp, *, cache: PageCache, path: str, route: object) -> None:
+        self.app = app
+        self.cache = cache
+        self.path = path
+        # The route a stored page stands for, named in the access log and the metrics.
+        self.route = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if wants_fresh(headers.get("cache-control")):
+            await self.app(scope, receive, send)
+            return
+        page = await self.cache.stored(page_key(scope["path"], scope["query_string"]))
+        if page is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = self.route
+        status, answer_headers, body = page.answer(headers.get("if-none-match"))
+        raw_headers = [
+            (name.lower().encode(), value.encode()) for name, value in answer_headers.items()
+        ]
+        if status == 200:
+            raw_headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": body})

@@ -24,7 +24,7 @@ from app.events.schemas import (
     EventUpdate,
 )
 from app.openapi import PROBLEM_RESPONSES
-from app.page_cache import matches_entity_tag, wants_fresh
+from app.page_cache import page_key, wants_fresh
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -75,17 +75,15 @@ async def list_events(
     page = await service.list_events_body(
         session,
         request.app.state.page_cache,
+        page_key(request.url.path, request.scope["query_string"]),
         filters=filters_of(query),
         limit=query.limit,
         cursor=query.cursor,
         descending=query.sort == "-date",
         refresh=wants_fresh(request.headers.get("cache-control")),
     )
-    # Caches may keep the body but must ask again; the ETag makes asking cheap.
-    headers = {"ETag": page.etag, "Cache-Control": "no-cache"}
-    if matches_entity_tag(request.headers.get("if-none-match"), page.etag):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(page.body, media_type="application/json", headers=headers)
+    status_code, headers, body = page.answer(request.headers.get("if-none-match"))
+    return Response(body, status_code=status_code, headers=headers)
 
 
 @router.get(

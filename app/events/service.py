@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -226,6 +226,7 @@ def list_events(
 async def list_events_body(
     session: Session,
     cache: PageCache,
+    key: Hashable,
     *,
     filters: repository.EventFilters,
     limit: int,
@@ -233,10 +234,11 @@ async def list_events_body(
     descending: bool,
     refresh: bool = False,
 ) -> CachedBody:
-    """`list_events` as JSON bytes with their ETag, from `cache` while the archive is unchanged
-    (built anew when `refresh`)."""
+    """`list_events` as JSON bytes with their ETag, stored in `cache` under `key` (see
+    app.page_cache.page_key) and taken from it while the archive is unchanged (built anew when
+    `refresh`)."""
     return await cache.body(
-        ("events", filters, limit, cursor, descending),
+        key,
         lambda: orjson.dumps(
             list_events(session, filters=filters, limit=limit, cursor=cursor, descending=descending)
         ),

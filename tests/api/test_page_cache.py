@@ -222,7 +222,7 @@ def test_byte_budget_drops_the_least_recently_used_pages(client):
         assert run(cache.body(("huge",), lambda: b"h" * 300)).body == b"h" * 300
         assert ("huge",) not in cache._entries
     finally:
-        cache.close()
+        run(cache.close())
 
 
 def test_concurrent_readers_get_whole_pages(client):
@@ -252,7 +252,7 @@ def test_an_in_memory_database_is_never_cached():
         assert run(cache.body(("page",), lambda: b"second")).body == b"second"
         assert (cache.hits, cache.misses) == (0, 0)
     finally:
-        cache.close()
+        run(cache.close())
         engine.dispose()
 
 
@@ -272,7 +272,7 @@ def test_an_unreachable_database_is_not_cached_and_not_hidden(tmp_path):
         assert run(cache.body(("page",), lambda: b"built")).body == b"built"
         assert (cache.hits, cache.misses, len(cache._entries)) == (0, 0, 0)
     finally:
-        cache.close()
+        run(cache.close())
         engine.dispose()
 
 
@@ -290,3 +290,70 @@ def test_an_unreachable_database_is_not_cached_and_not_hidden(tmp_path):
 )
 def test_which_cache_control_builds_anew(header, fresh):
     assert wants_fresh(header) is fresh
+
+
+def test_a_stored_page_is_sent_before_routing_with_the_same_answer(client):
+    """The second request is answered by StoredPagesMiddleware: same bytes, same headers, and
+    still logged and counted under its route."""
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    first = client.get("/v1/events", params=WEEK)
+    cache = client.app.state.page_cache
+    hits, counted = cache.hits, _events_requests_counted(client)
+    second = client.get("/v1/events", params=WEEK)
+    assert cache.hits == hits + 1
+    assert second.content == first.content
+    for header in ("content-type", "etag", "cache-control", "content-length"):
+        assert second.headers[header] == first.headers[header], header
+    assert second.headers["x-request-id"] != first.headers["x-request-id"]
+    assert _events_requests_counted(client) == counted + 1
+
+
+def _events_requests_counted(client) -> float:
+    """The metrics' count of answered GET /v1/events (the registry is the process's)."""
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(
+            'timeline_http_requests_total{method="GET",route="/v1/events",status="200"}'
+        ):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_a_query_spelled_another_way_is_another_page(client):
+    _store_event(client.app.state.engine, "Talks in Jeddah")
+    cache = client.app.state.page_cache
+    week = client.get("/v1/events?from=2025-03-10&to=2025-03-16")
+    misses = cache.misses
+    swapped = client.get("/v1/events?to=2025-03-16&from=2025-03-10")
+    assert cache.misses == misses + 1
+    assert swapped.content == week.content
+
+
+def test_invalid_queries_are_never_stored(client):
+    for _ in range(2):
+        response = client.get("/v1/events", params={"from": "2025-13-45"})
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+    assert client.app.state.page_cache._entries == {}
+
+
+def test_reads_behind_a_key_are_checked_every_time(database_url):
+    """With TIMELINE_PUBLIC_READ=false no page is sent before the route's key check."""
+    settings = Settings(database_url=database_url, api_keys="k", public_read=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as keyed:
+        _store_event(keyed.app.state.engine, "Talks in Jeddah")
+        with_key = {"Authorization": "Bearer k"}
+        assert keyed.get("/v1/events", params=WEEK, headers=with_key).status_code == 200
+        assert keyed.get("/v1/events", params=WEEK, headers=with_key).status_code == 200
+        assert keyed.get("/v1/events", params=WEEK).status_code == 401
+
+
+def test_stored_pages_carry_cors_headers(database_url):
+    settings = Settings(database_url=database_url, cors_origins="https://news.example")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as browser:
+        origin = {"Origin": "https://news.example"}
+        browser.get("/v1/events", params=WEEK, headers=origin)
+        hits = browser.app.state.page_cache.hits
+        stored = browser.get("/v1/events", params=WEEK, headers=origin)
+        assert browser.app.state.page_cache.hits == hits + 1
+        assert stored.headers["access-control-allow-origin"] == "https://news.example"
+        assert "ETag" in stored.headers["access-control-expose-headers"]
