@@ -1,6 +1,7 @@
 """`best_match` writes the parts of `match_score` out inline (it is the writer's inner loop):
 it must pick exactly the candidate that scoring every candidate with `match_score` picks."""
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -91,20 +92,7 @@ def test_best_match_picks_what_match_score_picks():
         if candidates and rng.random() < 0.3:
             # A twin of an earlier candidate: equal scores, and the first must win.
             twin = rng.choice(candidates)
-            candidates.append(
-                EventFacts(
-                    id=f"{twin.id}-twin",
-                    date_start=twin.date_start,
-                    date_end=twin.date_end,
-                    title=twin.title,
-                    description=twin.description,
-                    category=twin.category,
-                    actors=twin.actors,
-                    locations=twin.locations,
-                    articles=twin.articles,
-                    sentences=twin.sentences,
-                )
-            )
+            candidates.append(dataclasses.replace(twin, id=f"{twin.id}-twin"))
         start, end = _span(rng)
         mention = MentionFacts(
             date_start=start,
