@@ -71,7 +71,7 @@ def page_key(path: str, query_string: bytes) -> tuple[str, bytes]:
 
 class PageCache:
     """Bodies by request key and archive version, least recently used first out, within a byte
-    budget. Thread-safe: sync routes run in a thread pool."""
+    budget. Thread-safe: pages are built in the thread pool."""
 
     def __init__(self, engine: Engine, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -97,13 +97,10 @@ class PageCache:
         if before is None:
             return CachedBody.of(await run_in_threadpool(build))
         if not refresh:
-            with self._lock:
-                entry = self._entries.get(key)
-                if entry is not None and entry[0] == before:
-                    self._entries.move_to_end(key)
-                    self.hits += 1
-                    return entry[1]
-                self.misses += 1
+            stored = self._lookup(key, before)
+            if stored is not None:
+                return stored
+            self.misses += 1
         cached = CachedBody.of(await run_in_threadpool(build))
         if await self._version() == before:
             self._store(key, before, cached)
@@ -114,8 +111,9 @@ class PageCache:
         if not self.enabled:
             return None
         version = await self._version()
-        if version is None:
-            return None
+        return None if version is None else self._lookup(key, version)
+
+    def _lookup(self, key: Hashable, version: Hashable) -> CachedBody | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != version:
