@@ -84,111 +84,78 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
 
 
 class ArchiveWatch:
-    """One connection of its own, outside the pool, that tells whether anyone has committed.
+    """A connection of its own, outside the pool, that tells whether anyone has committed.
 
     `version()` changes after every commit to the archive, by any connection of any process:
     - SQLite: `PRAGMA data_version` of a connection changes when another connection commits,
-      and this one never writes;
+      and this one never writes. It is read from the file in microseconds and never waits for
+      a writer (WAL), so it is asked right on the event loop.
     - PostgreSQL: `archive_version.changes`, which triggers bump in every transaction that
       writes a table a page shows, at its commit (migration `archive_version`). Read in
-      autocommit, it is the committed state now.
+      autocommit over an async connection of the event loop's own, so that a request waits for
+      the answer without a trip through the thread pool.
     None when it cannot be told (an in-memory SQLite database has no other connections to
     watch; a database not yet migrated; a lost connection, reopened on the next call).
     """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._lock = threading.Lock()
         self._connection = None
-        self._async_connection = None
-        self._async_loop: asyncio.AbstractEventLoop | None = None
-        self._query = (
-            f"SELECT changes FROM {ARCHIVE_VERSION_TABLE}"  # noqa: S608 - a constant
-            if engine.dialect.name == "postgresql"
-            else "PRAGMA data_version"
-        )
+        self._lock = threading.Lock()  # one SQLite connection, asked from any thread with a loop
+        self._loop: asyncio.AbstractEventLoop | None = None
         database = engine.url.database
-        # A local file read in microseconds, never blocked by a writer (WAL): safe to ask
-        # from an event loop.
-        self.local = engine.dialect.name == "sqlite"
-        self._watchable = not self.local or not (
+        self._on_postgresql = engine.dialect.name == "postgresql"
+        self._watchable = self._on_postgresql or not (
             not database or database == ":memory:" or "mode=memory" in str(engine.url)
         )
 
-    def version(self) -> Hashable | None:
+    async def version(self) -> Hashable | None:
         if not self._watchable:
             return None
-        with self._lock:
-            try:
-                if self._connection is None:
-                    self._connection = self._open()
-                cursor = self._connection.cursor()
-                try:
-                    cursor.execute(self._query)
-                    return cursor.fetchone()[0]
-                finally:
-                    cursor.close()
-            except (DBAPIError, self._engine.dialect.loaded_dbapi.Error) as error:
-                logger.warning(
-                    "archive version unreadable (%s); pages are built anew until it answers",
-                    type(error).__name__,
-                )
-                self._close()
-                return None
-
-    async def version_async(self) -> Hashable | None:
-        """`version()` for an event loop. SQLite answers from the file at once (microseconds,
-        never blocked by a writer in WAL mode); PostgreSQL asks over a connection of the loop's
-        own, so a request waits for the answer without a trip through the thread pool."""
-        if self.local:
-            return self.version()
-        loop = asyncio.get_running_loop()
         try:
-            if self._async_connection is None or self._async_loop is not loop:
-                # One loop per server process; a new loop (tests start one per client) gets
-                # its own connection, as one loop's connection cannot serve another.
-                self._async_connection = await psycopg.AsyncConnection.connect(
-                    self._engine.url.set(drivername="postgresql").render_as_string(
-                        hide_password=False
-                    ),
-                    autocommit=True,
-                )
-                self._async_loop = loop
-            # psycopg serialises the tasks that share the connection.
-            cursor = await self._async_connection.execute(self._query)
-            return (await cursor.fetchone())[0]
-        except psycopg.Error as error:
+            if self._on_postgresql:
+                return await self._postgresql_version()
+            return self._sqlite_version()
+        except (DBAPIError, self._engine.dialect.loaded_dbapi.Error) as error:
             logger.warning(
                 "archive version unreadable (%s); pages are built anew until it answers",
                 type(error).__name__,
             )
-            self._async_connection = None
+            await self.close()
             return None
 
-    def _open(self):
-        pooled = self._engine.raw_connection()
-        connection = pooled.driver_connection
-        pooled.detach()  # it never returns to the pool: closing it is ours to do
-        if self._engine.dialect.name == "postgresql":
-            connection.autocommit = True
-        return connection
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                self._connection.close()
-            self._connection = None
-
-    def close(self) -> None:
+    def _sqlite_version(self) -> int:
         with self._lock:
-            self._close()
+            if self._connection is None:
+                pooled = self._engine.raw_connection()
+                self._connection = pooled.driver_connection
+                pooled.detach()  # it never returns to the pool: closing it is ours to do
+            return self._connection.execute("PRAGMA data_version").fetchone()[0]
 
-    async def close_async(self) -> None:
-        self.close()
-        if self._async_connection is not None:
-            with contextlib.suppress(Exception):
-                await self._async_connection.close()
-            self._async_connection = None
+    async def _postgresql_version(self) -> int:
+        loop = asyncio.get_running_loop()
+        if self._connection is None or self._loop is not loop:
+            # One loop per server process; a new loop (tests start one per client) gets its own
+            # connection, as one loop's connection cannot serve another.
+            self._connection = await psycopg.AsyncConnection.connect(
+                self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                autocommit=True,
+            )
+            self._loop = loop
+        # psycopg serialises the tasks that share the connection.
+        cursor = await self._connection.execute(
+            f"SELECT changes FROM {ARCHIVE_VERSION_TABLE}"  # noqa: S608 - a constant
+        )
+        return (await cursor.fetchone())[0]
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        with contextlib.suppress(Exception):
+            closed = connection.close()
+            if closed is not None:  # psycopg's AsyncConnection.close is a coroutine
+                await closed
 
 
 def create_db_engine(url: str) -> Engine:

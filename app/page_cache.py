@@ -123,10 +123,10 @@ class PageCache:
             return entry[1]
 
     async def _version(self) -> Hashable | None:
-        return await self._watch.version_async()
+        return await self._watch.version()
 
     async def close(self) -> None:
-        await self._watch.close_async()
+        await self._watch.close()
 
     def _store(self, key: Hashable, version: Hashable, cached: CachedBody) -> None:
         size = len(cached.body)
