@@ -30,8 +30,6 @@ from app.timeline.page import mount_page_assets
 from app.timeline.page import router as page_router
 from app.timeline.router import router as timeline_router
 
-EVENTS_PATH = "/v1/events"
-
 DESCRIPTION = """
 Turns news reports about ceasefire negotiations into a dated, queryable timeline.
 
@@ -92,8 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             StoredPagesMiddleware,
             cache=app.state.page_cache,
-            path=EVENTS_PATH,
-            route=_route(events_router, EVENTS_PATH, "GET"),
+            path=events_router.prefix,
+            route=_route(events_router, events_router.prefix, "GET"),
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
