@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -53,8 +54,24 @@ def _beside_the_models(table: str) -> bool:
     return table.startswith(SEARCH_TABLE_PREFIX) or table == ARCHIVE_VERSION_TABLE
 
 
-def upgrade(database_url: str | None = None, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(
+    database_url: str | None = None,
+    revision: str = "head",
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Upgrade to `revision`; at head, also store the event documents that the migrations left
+    missing (app.events.documents), calling `progress(done, total)` as they are stored."""
+    config = alembic_config(database_url)
+    command.upgrade(config, revision)
+    if revision == "head":
+        from app.db import create_db_engine
+        from app.events import documents
+
+        engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
+        try:
+            documents.fill(engine, progress)
+        finally:
+            engine.dispose()
 
 
 def downgrade(database_url: str | None = None, revision: str = "base") -> None:

@@ -9,12 +9,13 @@ Owns:
 * starting `timeline serve` on it (a fresh process per format, so peak memory is per format),
   streaming `GET /v1/timeline?format=F` with httpx, and reporting events/second and the server
   process's peak resident memory (Linux VmHWM) beside its resident memory before the export;
-* a baseline in the same run: a raw cursor dump of the very rows an export reads (the events in
-  keyset pages of 500, their entities, their mentions with their articles), through the sqlite3
-  driver with no formatting at all: what the database alone costs. Each export is reported as a
-  share of it;
-* an in-process breakdown of where an export's time goes (keyset pages, entities and sources,
-  the public shape, the format writers), on a sample of the same database.
+* a baseline in the same run: a raw cursor dump of the very rows an export reads (the events'
+  stored documents in keyset pages of 500), through the sqlite3 driver with no formatting at
+  all: what the database alone costs. Each export is reported as a share of it. For reference,
+  a dump of the rows the documents are built from (the events, their entities, their mentions
+  with their articles), which is what an export read before documents were stored;
+* an in-process breakdown of where an export's time goes (keyset pages of documents, reading
+  them into values, building them anew, the format writers), on a sample of the same database.
 
 Run from the repo root:
 
@@ -69,16 +70,20 @@ class ExportRun:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def raw_dump(database: Path, expected: int) -> ExportRun:
-    """The rows of an export read with the bare sqlite3 driver: keyset pages of events, then
-    their entities and their mentions joined to their articles, as the service asks for them,
-    into tuples that nothing formats."""
+def raw_dump(database: Path, expected: int, *, documents: bool = True) -> ExportRun:
+    """The rows of an export read with the bare sqlite3 driver into tuples that nothing formats:
+    what the database alone costs. With `documents`, the keyset pages of stored documents an
+    export reads; without, the rows those documents are built from (the events, then their
+    entities and their mentions joined to their articles, as readers ask for them when a
+    document is missing)."""
     connection = sqlite3.connect(database)
-    events_sql = (
-        "SELECT id, title, description, category, date_start, date_end, granularity, time, "
-        "timex, confidence, status, created_at, updated_at FROM events {where} "
-        "ORDER BY date_start, id LIMIT ?"
+    columns = (
+        "id, date_start, document"
+        if documents
+        else "id, date_start, title, description, category, date_end, granularity, time, "
+        "timex, confidence, status, created_at, updated_at"
     )
+    events_sql = f"SELECT {columns} FROM events {{where}} ORDER BY date_start, id LIMIT ?"
     entities_sql = (
         "SELECT event_id, kind, name FROM event_entities WHERE event_id IN ({ids}) "
         "ORDER BY event_id, kind, position"
@@ -90,7 +95,7 @@ def raw_dump(database: Path, expected: int) -> ExportRun:
         "JOIN articles a ON a.id = m.article_id WHERE m.event_id IN ({ids}) "
         "ORDER BY m.event_id, a.published_at, m.phrase_start"
     )
-    read = body_bytes = 0
+    read = 0
     after = None
     started = time.perf_counter()
     while True:
@@ -101,20 +106,25 @@ def raw_dump(database: Path, expected: int) -> ExportRun:
             rows = connection.execute(events_sql.format(where=where), (*after, PAGE)).fetchall()
         if not rows:
             break
-        ids = [row[0] for row in rows]
-        marks = ",".join("?" * len(ids))
-        entities = connection.execute(entities_sql.format(ids=marks), ids).fetchall()
-        sources = connection.execute(sources_sql.format(ids=marks), ids).fetchall()
+        if not documents:
+            ids = [row[0] for row in rows]
+            marks = ",".join("?" * len(ids))
+            connection.execute(entities_sql.format(ids=marks), ids).fetchall()
+            connection.execute(sources_sql.format(ids=marks), ids).fetchall()
+        elif any(row[2] is None for row in rows):
+            raise RuntimeError("an event has no stored document: was the archive migrated?")
         read += len(rows)
-        body_bytes += len(rows) + len(entities) + len(sources)
-        after = (rows[-1][4], rows[-1][0])
+        after = (rows[-1][1], rows[-1][0])
     seconds = time.perf_counter() - started
     connection.close()
     if read != expected:
         raise RuntimeError(f"raw dump: {read} events read, {expected} stored")
-    return ExportRun(
-        "baseline: raw sqlite3 cursor dump of the same rows", read, seconds, 0, None, None
+    name = (
+        "baseline: raw sqlite3 cursor dump of the stored documents an export reads"
+        if documents
+        else "reference: raw sqlite3 dump of the rows documents are built from"
     )
+    return ExportRun(name, read, seconds, 0, None, None)
 
 
 def _free_port() -> int:
@@ -244,73 +254,62 @@ def page_through_events(server: Server, expected: int) -> ExportRun:
 
 def breakdown(database_url: str, sample: int, formats: list[str]) -> list[tuple[str, float]]:
     """Seconds per 10,000 events for each stage of an export, measured in this process."""
+    import orjson
     from sqlmodel import Session
 
     from app.db import create_db_engine
-    from app.events import repository
+    from app.events import documents, repository
     from app.events.repository import EventFilters
-    from app.events.service import public_events
     from app.timeline.formats import FORMATS as WRITERS
     from app.timeline.formats import TimelineContext, TimelineFormat
-    from app.timeline.service import iter_events
+    from app.timeline.service import iter_stored
 
     engine = create_db_engine(database_url)
     filters = EventFilters()
-    pages = []
     with Session(engine) as session:
         started = time.perf_counter()
-        for page in _pages(session, filters, sample):
-            pages.append(page)
-        rows_seconds = time.perf_counter() - started
+        stored = list(zip(range(sample), iter_stored(session, filters), strict=False))
+        pages_seconds = time.perf_counter() - started
+        stored = [document for _index, document in stored]
         started = time.perf_counter()
-        for rows in pages:
-            ids = [row.id for row in rows]
-            repository.public_entities(session, ids)
-            repository.public_sources(session, ids)
-        queries_seconds = time.perf_counter() - started
+        public = [orjson.loads(document) for document in stored]
+        loads_seconds = time.perf_counter() - started
+        # What a reader does for an event whose document is missing, and a writer to store it.
+        ids = [repository.uuid_key(event["id"]) for event in public[:10_000]]
         started = time.perf_counter()
-        public = [event for rows in pages for event in public_events(session, rows)]
-        # public_events runs the two queries again: take them off.
-        shape_seconds = time.perf_counter() - started - queries_seconds
-        started = time.perf_counter()
-        streamed = sum(1 for _ in zip(range(sample), iter_events(session, filters), strict=False))
-        iter_seconds = time.perf_counter() - started
+        for start in range(0, len(ids), PAGE):
+            rows = repository.public_event_rows(session, ids[start : start + PAGE])
+            documents.build(session, rows)
+        build_seconds = time.perf_counter() - started
     engine.dispose()
     per = 10_000 / max(len(public), 1)
     stages = [
-        ("keyset pages of event rows (Core select, raw values)", rows_seconds * per),
-        ("entities + sources of those pages (two queries a page)", queries_seconds * per),
-        ("public shape built (`public_events`, plain dicts)", shape_seconds * per),
-        ("all of the above (`iter_events`)", iter_seconds * 10_000 / max(streamed, 1)),
+        ("keyset pages of stored documents (`iter_stored`)", pages_seconds * per),
+        (
+            "documents read into values (`orjson.loads`, all formats but ndjson)",
+            loads_seconds * per,
+        ),
+        (
+            "documents built anew from their rows (when missing; 3 queries a page)",
+            build_seconds * 10_000 / max(len(ids), 1),
+        ),
     ]
     for name in formats:
         spec = WRITERS[TimelineFormat(name)]
         started = time.perf_counter()
-        for _chunk in spec.write(public, TimelineContext()):
-            pass
+        if spec.stored == "document":
+            for _chunk in spec.write_stored(stored, TimelineContext()):
+                pass
+        elif spec.stored is not None:
+            rows = [rendered[1] for rendered in documents.render(public)]
+            started = time.perf_counter()
+            for _chunk in spec.write_stored(rows, TimelineContext()):
+                pass
+        else:
+            for _chunk in spec.write(public, TimelineContext()):
+                pass
         stages.append((f"`{name}` writer", (time.perf_counter() - started) * per))
     return stages
-
-
-def _pages(session, filters, sample: int):
-    import uuid
-    from datetime import date
-
-    from app.events import repository
-
-    after = None
-    read = 0
-    while read < sample:
-        rows = repository.list_events(session, filters=filters, limit=PAGE, after=after)
-        if not rows:
-            return
-        yield rows
-        read += len(rows)
-        last = rows[-1]
-        after = (
-            date.fromisoformat(repository.date_text(last.date_start)),
-            uuid.UUID(repository.uuid_text(last.id)),
-        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -342,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The baseline first and last: the machine's speed may drift during a long run.
     baselines = [raw_dump(database, count)]
+    rows_dump = raw_dump(database, count, documents=False)
     runs = []
     for format_name in formats:
         with Server(database_url, workdir) as server:
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{run.rss_before_mb:.0f}" if run.rss_before_mb else None,
                     f"{run.peak_rss_mb:.0f}" if run.peak_rss_mb else None,
                 )
-                for run in [*runs, baseline]
+                for run in [*runs, baseline, rows_dump]
             ],
         )
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Text, event
+from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, Text, event, text
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
@@ -45,6 +45,13 @@ class Event(SQLModel, table=True):
             "id",
             "date_end",
         ),
+        # The events whose document a writer has yet to store (see `document`).
+        Index(
+            "ix_events_document_missing",
+            "id",
+            sqlite_where=text("document IS NULL"),
+            postgresql_where=text("document IS NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -69,6 +76,11 @@ class Event(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
+    # The event's public JSON (app.events.documents), which lists and exports send as stored.
+    # Triggers clear it whenever anything it shows changes; None until a writer stores it again.
+    document: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # Its CSV row, which CSV exports send as stored; missing exactly when `document` is.
+    csv_row: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class EventEntity(SQLModel, table=True):

@@ -100,9 +100,11 @@ def list_events(
     limit: int,
     after: tuple[date, uuid.UUID] | None = None,
     descending: bool = False,
+    rendering: str = "document",
 ) -> list[Row]:
     """One page of events in (date_start, id) order, starting after the keyset `after`: rows of
-    `PUBLIC_EVENT_COLUMNS` as the driver returns them (see `uuid_text` and friends), no ORM.
+    `stored_columns(rendering)` as the driver returns them (see `uuid_text` and friends), no
+    ORM.
 
     With a lower date bound, an event overlaps [from, to] only if it starts at most its span
     before `from`. Asking each span class separately, with that class's longest span as the
@@ -126,7 +128,7 @@ def list_events(
     # (500 ms for a year at a million events, against 1.4 ms).
     if filters.date_from is None or (filters.q and not walk):
         conditions = _conditions(filters, walk=walk, on_sqlite=on_sqlite)
-        statement = _page(PUBLIC_EVENT_COLUMNS, conditions, limit, after, descending)
+        statement = _page(stored_columns(rendering), conditions, limit, after, descending)
         return list(session.execute(statement))
     # A class's bound applies unless it would reach before year 1.
     bounded = tuple(filters.date_from.toordinal() > bound for bound in SPAN_CLASS_BOUNDS)
@@ -137,11 +139,11 @@ def list_events(
         ]
         conditions = _conditions(filters, walk=walk, on_sqlite=on_sqlite)
         statement = _span_class_pages(
-            conditions, lower, limit, after, descending, lazy=walk and on_sqlite
+            conditions, lower, limit, after, descending, rendering, lazy=walk and on_sqlite
         )
         return list(session.execute(statement))
     statement = _date_range_statement(
-        filters.date_to is not None, bounded, after is not None, descending
+        filters.date_to is not None, bounded, after is not None, descending, rendering
     )
     values = {"date_from": filters.date_from, "limit": limit}
     if filters.date_to is not None:
@@ -160,6 +162,7 @@ def _span_class_pages(
     limit,
     after: tuple | None,
     descending: bool,
+    rendering: str,
     *,
     lazy: bool = False,
 ) -> Select:
@@ -194,13 +197,13 @@ def _span_class_pages(
         merged = union_all(*parts).subquery()
         page = _ordered(select(merged), merged.c.date_start, merged.c.id, descending)
     page = page.limit(limit).subquery()
-    statement = select(*PUBLIC_EVENT_COLUMNS).join(page, page.c.id == Event.id)
+    statement = select(*stored_columns(rendering)).join(page, page.c.id == Event.id)
     return _ordered(statement, Event.date_start, Event.id, descending)
 
 
 @functools.cache
 def _date_range_statement(
-    has_to: bool, bounded: tuple[bool, ...], has_after: bool, descending: bool
+    has_to: bool, bounded: tuple[bool, ...], has_after: bool, descending: bool, rendering: str
 ) -> Select:
     """`_span_class_pages` for filters on dates alone, with bound parameters for every value:
     date_from, date_to, from_<class>, after_date, after_id, limit."""
@@ -219,7 +222,7 @@ def _date_range_statement(
         else None
     )
     limit = bindparam("limit", type_=Integer())
-    return _span_class_pages(_conditions(filters), lower, limit, after, descending)
+    return _span_class_pages(_conditions(filters), lower, limit, after, descending, rendering)
 
 
 def _raw(column):
@@ -247,6 +250,15 @@ PUBLIC_EVENT_COLUMNS = tuple(
         Event.updated_at,
     )
 )
+
+
+@functools.cache
+def stored_columns(rendering: str) -> tuple:
+    """What lists and exports read: the keyset and one stored rendering of the event
+    (app.events.documents: `document` or `csv_row`)."""
+    return tuple(
+        _raw(column) for column in (Event.id, Event.date_start, Event.__table__.c[rendering])
+    )
 
 
 def _page(
@@ -282,6 +294,42 @@ def public_event_rows(session: Session, event_ids: Sequence[uuid.UUID]) -> list[
     rows = session.execute(select(*PUBLIC_EVENT_COLUMNS).where(Event.id.in_(list(event_ids))))
     by_id = {uuid_key(row.id): row for row in rows}
     return [by_id[event_id] for event_id in event_ids if event_id in by_id]
+
+
+def lock_events_without_document(session: Session, limit: int) -> list[uuid.UUID]:
+    """Up to `limit` events whose document is missing, locked for this transaction on
+    PostgreSQL; those another transaction holds are skipped (it stores them itself)."""
+    statement = (
+        select(Event.id)
+        .where(Event.document.is_(None))
+        .order_by(Event.id)
+        .limit(limit)
+        .with_for_update(key_share=True, skip_locked=True)
+    )
+    return list(session.scalars(statement))
+
+
+def count_events_without_document(session: Session) -> int:
+    return session.scalar(select(func.count()).where(Event.document.is_(None))) or 0
+
+
+_STORE_DOCUMENT = (
+    update(Event.__table__)
+    .where(Event.__table__.c.id == bindparam("event_key"))
+    .values(document=bindparam("new_document"), csv_row=bindparam("new_csv_row"))
+)
+
+
+def store_documents(session: Session, documents: Sequence[tuple[uuid.UUID, bytes, bytes]]) -> None:
+    """Store (event id, document, CSV row) of events."""
+    if documents:
+        session.execute(
+            _STORE_DOCUMENT,
+            [
+                {"event_key": event_id, "new_document": document, "new_csv_row": row}
+                for event_id, document, row in documents
+            ],
+        )
 
 
 # The two queries that complete a page of events, built once: their only value is the list of

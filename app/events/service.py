@@ -7,17 +7,15 @@ import dataclasses
 import uuid
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import orjson
-from pydantic import TypeAdapter
 from sqlalchemy.engine import Row
 from sqlmodel import Session
 
 from app.articles.models import Article
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
-from app.events import consolidation, repository
+from app.events import consolidation, documents, repository
 from app.events.extraction import EventDraft, extract_events
 from app.events.gazetteer import Gazetteer
 from app.events.models import Event, Mention
@@ -35,79 +33,9 @@ from app.temporal import resolve
 from app.temporal.model import TemporalExpression
 from app.temporal.zones import zone
 
-_DATETIME_JSON = TypeAdapter(datetime)
-
 
 def local_time(moment: datetime, zone_name: str) -> datetime:
     return moment.astimezone(zone(zone_name))
-
-
-def _published_text(published_at: object, zone_name: str) -> str:
-    """An article's publication time in its own zone, exactly as pydantic writes it."""
-    moment = local_time(repository.instant(published_at), zone_name)
-    offset = moment.utcoffset()
-    if offset is None or offset.seconds % 60 or offset.microseconds:
-        # Historical zones have offsets in seconds, which isoformat writes and pydantic does not.
-        return _DATETIME_JSON.dump_python(moment, mode="json")
-    text = moment.isoformat()
-    return text if offset else text[:-6] + "Z"
-
-
-def _public_source(mentions: list[Row], articles: dict) -> dict[str, Any]:
-    """One article's support of an event: its own dated sentence, the continuations beside it.
-
-    `mentions` are rows of `repository.public_sources`, read by position: a Row's attribute
-    access costs forty times its index access, and an export reads millions."""
-    primary = next((m for m in mentions if m[3] <= m[6] < m[4]), mentions[0])
-    (
-        _event_id,
-        mention_id,
-        sentence,
-        _sentence_start,
-        _sentence_end,
-        phrase,
-        phrase_start,
-        phrase_end,
-        timex_type,
-        timex_value,
-        rule,
-        article_id,
-        url,
-        title,
-        published_at,
-        timezone,
-    ) = primary
-    article = articles.get(article_id)
-    if article is None:
-        article = articles[article_id] = (
-            repository.uuid_text(article_id),
-            _published_text(published_at, timezone),
-        )
-    return {
-        "mention_id": repository.uuid_text(mention_id),
-        "article_id": article[0],
-        "url": url,
-        "title": title,
-        "published_at": article[1],
-        "phrase": phrase,
-        "phrase_start": phrase_start,
-        "phrase_end": phrase_end,
-        "sentence": sentence,
-        "timex_type": timex_type,
-        "timex_value": timex_value,
-        "rule": rule,
-        "other_mentions": [
-            {
-                "mention_id": repository.uuid_text(m[1]),
-                "sentence": m[2],
-                "sentence_start": m[3],
-                # Inherited: the date phrase stands outside the sentence (see `_is_own`).
-                "inherited": not m[3] <= m[6] < m[4],
-            }
-            for m in mentions
-            if m is not primary
-        ],
-    }
 
 
 def _is_own(mention: Mention | Row) -> bool:
@@ -115,83 +43,11 @@ def _is_own(mention: Mention | Row) -> bool:
     return mention.sentence_start <= mention.phrase_start < mention.sentence_end
 
 
-def _public_sources(mentions: list[Row], articles: dict) -> list[dict[str, Any]]:
-    if len(mentions) == 1:
-        return [_public_source(mentions, articles)]
-    by_article: dict[object, list[Row]] = {}
-    for mention in mentions:
-        by_article.setdefault(mention[11], []).append(mention)
-    return [_public_source(group, articles) for group in by_article.values()]
-
-
-def public_events(session: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
-    """Events as `EventPublic` in plain values (str, int, float, bool, None, list, dict), from
-    rows of `repository.list_events`: two more queries for any number of events.
-
-    This is the read path of lists and exports: no ORM objects and no pydantic models, which
-    cost ten times more than the rest. orjson writes the result byte for byte as pydantic writes
-    `EventPublic` (same keys in the same order, same date, time and UUID text).
-
-    `sources` has one entry per article (oldest first): the sentence whose date phrase dates the
-    event, plus that article's other sentences backing it (`other_mentions`).
-    """
-    ids = [row[0] for row in rows]
-    entities = repository.public_entities(session, ids)
-    sources = repository.public_sources(session, ids)
-    uuid_text, date_text, instant_text = (
-        repository.uuid_text,
-        repository.date_text,
-        repository.instant_text,
-    )
-    # Article id and publication time by raw article id: many events cite the same articles.
-    articles: dict = {}
-    items = []
-    # Rows unpacked by position (see `_public_source`), in `repository.PUBLIC_EVENT_COLUMNS` order.
-    for (
-        event_id,
-        title,
-        description,
-        category,
-        date_start,
-        date_end,
-        granularity,
-        time,
-        timex,
-        confidence,
-        status,
-        created_at,
-        updated_at,
-    ) in rows:
-        names = entities.get(event_id)
-        mentions = sources.get(event_id)
-        items.append(
-            {
-                "id": uuid_text(event_id),
-                "title": title,
-                "description": description,
-                "category": category,
-                "actors": names[0] if names else [],
-                "locations": names[1] if names else [],
-                "date_start": date_text(date_start),
-                "date_end": date_text(date_end),
-                "granularity": granularity,
-                "time": time,
-                "timex": timex,
-                "confidence": float(confidence),
-                "status": status,
-                "sources": _public_sources(mentions, articles) if mentions else [],
-                "created_at": instant_text(created_at),
-                "updated_at": instant_text(updated_at),
-            }
-        )
-    return items
-
-
 def to_public(session: Session, events: Sequence[Event]) -> list[EventPublic]:
     """`public_events` of these (flushed) events as models, for single-event answers and
     ingest: the very values lists and exports show. Three queries for any number of events."""
     rows = repository.public_event_rows(session, [event.id for event in events])
-    return [EventPublic.model_validate(item) for item in public_events(session, rows)]
+    return [EventPublic.model_validate(item) for item in documents.public_events(session, rows)]
 
 
 def list_events(
@@ -201,8 +57,9 @@ def list_events(
     limit: int,
     cursor: str | None,
     descending: bool,
-) -> dict[str, Any]:
-    """One page of `GET /v1/events` (`EventPage` in plain values): three queries."""
+) -> bytes:
+    """One page of `GET /v1/events` (`EventPage`) as JSON, from the stored event documents: one
+    query, as orjson writes the page's model."""
     after = None
     if cursor:
         date_text, id_text = decode_cursor(cursor, 2)
@@ -220,7 +77,8 @@ def list_events(
         next_cursor = encode_cursor(
             repository.date_text(last.date_start), repository.uuid_text(last.id)
         )
-    return {"items": public_events(session, page), "next_cursor": next_cursor}
+    items = b",".join(documents.stored_of(session, page, "document"))
+    return b'{"items":[' + items + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}"
 
 
 async def list_events_body(
@@ -239,8 +97,8 @@ async def list_events_body(
     `refresh`)."""
     return await cache.body(
         key,
-        lambda: orjson.dumps(
-            list_events(session, filters=filters, limit=limit, cursor=cursor, descending=descending)
+        lambda: list_events(
+            session, filters=filters, limit=limit, cursor=cursor, descending=descending
         ),
         refresh=refresh,
     )
@@ -292,6 +150,13 @@ def get_detail(session: Session, event_id: uuid.UUID) -> EventDetail:
     )
 
 
+def _commit(session: Session) -> None:
+    """Commit the transaction's writes with the documents they cleared stored again."""
+    session.flush()
+    documents.store_missing(session)
+    session.commit()
+
+
 def create(session: Session, data: EventCreate) -> EventPublic:
     event = Event(
         title=data.title,
@@ -307,7 +172,7 @@ def create(session: Session, data: EventCreate) -> EventPublic:
         curated=True,
     )
     repository.add_event(session, event, actors=data.actors, locations=data.locations)
-    session.commit()
+    _commit(session)
     return get(session, event.id)
 
 
@@ -335,13 +200,13 @@ def update(session: Session, event_id: uuid.UUID, data: EventUpdate) -> EventPub
     event.curated = True
     event.updated_at = utcnow()
     session.add(event)
-    session.commit()
+    _commit(session)
     return get(session, event.id)
 
 
 def delete(session: Session, event_id: uuid.UUID) -> None:
     repository.delete_event(session, get_event_or_404(session, event_id))
-    session.commit()
+    _commit(session)
 
 
 def drafts_from_text(
@@ -623,6 +488,7 @@ class _Writes:
 def write_pending(session: Session, cache: CandidateCache) -> None:
     """Write what `store_drafts` left in `cache` (call before the transaction commits)."""
     cache.writes.write(session)
+    documents.store_missing(session)
     cache.key = repository.candidate_cache_key(session)
 
 
@@ -899,6 +765,7 @@ def store_drafts(
     writes.mentions.extend(mention_rows)
     if cache is None:
         writes.write(session)
+        documents.store_missing(session)
     else:
         curated = {event_id for event_id, event in candidates.items() if event.curated}
         _remember(cache, states, curated, new_ids, changed, mention_rows)
@@ -982,6 +849,8 @@ def after_mentions_removed(session: Session, event_ids: Sequence[uuid.UUID]) -> 
     repository.delete_unbacked_events(session, event_ids)
     session.flush()
     rederive(session, repository.get_events(session, event_ids))
+    session.flush()
+    documents.store_missing(session)
 
 
 def merge(session: Session, event_id: uuid.UUID, other_ids: Sequence[uuid.UUID]) -> EventPublic:
@@ -1012,7 +881,7 @@ def merge(session: Session, event_id: uuid.UUID, other_ids: Sequence[uuid.UUID])
     target.curated = True
     target.updated_at = utcnow()
     session.add(target)
-    session.commit()
+    _commit(session)
     return get(session, target.id)
 
 
@@ -1058,6 +927,6 @@ def split(session: Session, event_id: uuid.UUID, mention_ids: Sequence[uuid.UUID
         item.curated = True
         item.updated_at = utcnow()
         session.add(item)
-    session.commit()
+    _commit(session)
     event_public, created_public = to_public(session, [event, created])
     return EventSplit(event=event_public, new_event=created_public)

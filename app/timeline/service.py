@@ -1,10 +1,10 @@
 """Timeline use cases: choose the format, fingerprint the matching events, stream them page by page.
 
-Events are read in keyset pages of `PAGE_SIZE` with Core selects (plain rows, never ORM objects)
-and turned into plain values (`app.events.service.public_events`), so an export of any size holds
-one page in memory, and costs three queries per page. The ETag comes from two aggregates over the
-matching events (see `app.events.repository.fingerprint`), never from the body, so a 304 costs no
-serialization.
+Events are read in keyset pages of `PAGE_SIZE` as they are stored (`app.events.documents`),
+so an export of any size holds one page in memory and costs one query per page. Formats that
+send what is stored as it is (NDJSON, CSV) never parse it; the others read each into plain
+values. The ETag comes from two aggregates over the matching events (see
+`app.events.repository.fingerprint`), never from the body, so a 304 costs no serialization.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from sqlmodel import Session
 from app import __version__
 from app.errors import InvalidInput
 from app.events import repository
+from app.events.documents import Rendering, stored_of
 from app.events.repository import EventFilters
-from app.events.service import public_events
 from app.timeline.formats import (
     FORMATS,
     FormatSpec,
@@ -90,14 +90,21 @@ def download_filename(filters: EventFilters, spec: FormatSpec) -> str:
     return "_".join([FILE_STEM, *bounds]) + "." + spec.extension
 
 
-def iter_events(
-    session: Session, filters: EventFilters, *, page_size: int | None = None
-) -> Iterator[PublicEvent]:
-    """Every matching event in (date_start, id) order, read one keyset page at a time."""
+def iter_stored(
+    session: Session,
+    filters: EventFilters,
+    *,
+    rendering: Rendering = "document",
+    page_size: int | None = None,
+) -> Iterator[bytes]:
+    """Every matching event's stored `rendering` (its JSON document, or its CSV row) in
+    (date_start, id) order, one keyset page at a time."""
     page_size = page_size or PAGE_SIZE
     after = None
     while True:
-        rows = repository.list_events(session, filters=filters, limit=page_size, after=after)
+        rows = repository.list_events(
+            session, filters=filters, limit=page_size, after=after, rendering=rendering
+        )
         if not rows:
             return
         last = rows[-1]
@@ -105,9 +112,25 @@ def iter_events(
             date.fromisoformat(repository.date_text(last.date_start)),
             uuid.UUID(repository.uuid_text(last.id)),
         )
-        yield from public_events(session, rows)
+        yield from stored_of(session, rows, rendering)
         if len(rows) < page_size:
             return
+
+
+def iter_events(
+    session: Session, filters: EventFilters, *, page_size: int | None = None
+) -> Iterator[PublicEvent]:
+    """The documents of `iter_stored` read into plain values."""
+    return map(orjson.loads, iter_stored(session, filters, page_size=page_size))
+
+
+def write(
+    session: Session, filters: EventFilters, spec: FormatSpec, context: TimelineContext
+) -> Iterator[bytes]:
+    """The document's bytes, chunk by chunk."""
+    if spec.write_stored is not None:
+        return spec.write_stored(iter_stored(session, filters, rendering=spec.stored), context)
+    return spec.write(iter_events(session, filters), context)
 
 
 def stream(
@@ -116,4 +139,4 @@ def stream(
     """The document's bytes, chunk by chunk, from a session that lives as long as the stream."""
     # Not the request's session: the response body is sent after the route has returned.
     with Session(engine, expire_on_commit=False) as session:
-        yield from spec.write(iter_events(session, filters), context)
+        yield from write(session, filters, spec, context)

@@ -9,6 +9,7 @@ import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import orjson
 import pytest
 from sqlalchemy import insert, text
 from sqlmodel import Session
@@ -128,8 +129,10 @@ def _pages(client, filters: EventFilters, limit: int, descending: bool) -> list[
     seen, cursor = [], None
     with Session(client.app.state.engine) as session:
         while True:
-            page = service.list_events(
-                session, filters=filters, limit=limit, cursor=cursor, descending=descending
+            page = orjson.loads(
+                service.list_events(
+                    session, filters=filters, limit=limit, cursor=cursor, descending=descending
+                )
             )
             seen += [item["id"] for item in page["items"]]
             cursor = page["next_cursor"]
