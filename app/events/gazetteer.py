@@ -40,8 +40,12 @@ DATA_DIR = Path(__file__).parent / "data"
 
 MentionRole = Literal["actor", "location"]
 
-_ARTICLE = re.compile(r"(?:the|a|an)\s+$", re.IGNORECASE)
-_WORD_BEFORE = re.compile(r"([\w'’-]+)\s+$")
+# What precedes a name, read backwards from it (the text before it, reversed): the whitespace
+# then an article, and the whitespace then the word before it. Matching the reversed text at its
+# start gives what `(?:the|a|an)\s+$` and `([\w'’-]+)\s+$` find at the end of the text, without
+# the regex engine trying every position of it.
+_ARTICLE_REVERSED = re.compile(r"\s+(?:eht|na|a)", re.IGNORECASE)
+_WORD_BEFORE_REVERSED = re.compile(r"\s+([\w'’-]+)")
 # How far back to look for the locative word that precedes a name ("in the Kursk region").
 _LOOKBEHIND_CHARS = 24
 # libyaml's parser when PyYAML was built with it: the same data as `yaml.safe_load`, ten times
@@ -120,6 +124,19 @@ class Gazetteer:
                 elif current.location is None:
                     entries[alias] = _Entry(actor=current.actor, location=name)
         self._entries = entries
+        # What a match of each alias becomes, after its offsets: (role, name, actor) for an
+        # actor or a location, and for an alias that names both, the pair (as a location, as
+        # an actor), chosen by the word before it.
+        self._mentions: dict[str, tuple] = {}
+        for alias, entry in entries.items():
+            as_location = ("location", entry.location, None)
+            as_actor = ("actor", entry.actor.name, entry.actor) if entry.actor else None
+            if entry.location is None:
+                self._mentions[alias] = as_actor  # type: ignore[assignment]
+            elif as_actor is None:
+                self._mentions[alias] = as_location
+            else:
+                self._mentions[alias] = (as_location, as_actor)
         self.persons_by_short = {
             actor.short: actor.name for actor in self.actors.values() if actor.kind == "person"
         }
@@ -156,18 +173,16 @@ class Gazetteer:
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
         """All actor and location mentions in `text[start:end]`, in order of appearance."""
         end = len(text) if end is None else end
-        mentions = []
+        mentions: list[Mention] = []
         append = mentions.append
-        entries = self._entries
+        found = self._mentions
+        new = tuple.__new__  # what Mention(...) calls, without its Python-level __new__
         for match in self._pattern.finditer(text, start, end):
-            entry = entries[match.group()]
-            location, actor = entry.location, entry.actor
-            if location is not None and (
-                actor is None or self._after_locative_word(text, match.start())
-            ):
-                append(Mention(match.start(), match.end(), "location", location, None))
-            elif actor is not None:
-                append(Mention(match.start(), match.end(), "actor", actor.name, actor))
+            span = match.span()
+            tail = found[match.group()]
+            if len(tail) == 2:  # a location after a locative word, an actor elsewhere
+                tail = tail[0] if self._after_locative_word(text, span[0]) else tail[1]
+            append(new(Mention, span + tail))
         if self._unknown_person is not None:
             mentions = self._with_unknown_persons(text, start, end, mentions)
         return mentions
@@ -211,10 +226,12 @@ class Gazetteer:
         return sorted([*kept, *found], key=lambda mention: mention.start)
 
     def _after_locative_word(self, text: str, position: int) -> bool:
-        before = text[max(0, position - _LOOKBEHIND_CHARS) : position]
-        before = _ARTICLE.sub("", before) if _ARTICLE.search(before) else before
-        match = _WORD_BEFORE.search(before)
-        return match is not None and match.group(1).lower() in self._locative_words
+        before = text[max(0, position - _LOOKBEHIND_CHARS) : position][::-1]
+        article = _ARTICLE_REVERSED.match(before)
+        if article is not None:
+            before = before[article.end() :]
+        match = _WORD_BEFORE_REVERSED.match(before)
+        return match is not None and match.group(1)[::-1].lower() in self._locative_words
 
 
 def _trie_pattern(aliases: Iterable[str]) -> str:

@@ -182,12 +182,15 @@ def _split_headlines(text: str, start: int, end: int) -> list[Span]:
 def _split_paragraph(
     text: str, start: int, end: int, abbreviations: Abbreviations, spans: list[Span]
 ) -> None:
-    protected = _protected_regions(text, start, end)
+    # Found when first needed: most paragraphs are one sentence, whose only terminal mark ends it.
+    protected: list[Span] | None = None
     sentence_start = start
     for match in _TERMINAL.finditer(text, start, end):
         boundary = match.end()
         if boundary >= end:
             break
+        if protected is None:
+            protected = _protected_regions(text, start, end)
         if _inside(protected, match.start()):
             continue
         if _is_sentence_end(text, match, end, abbreviations):
