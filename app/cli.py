@@ -141,6 +141,8 @@ def seed(
 
 
 ARTICLE_SUFFIXES = frozenset({".json", ".ndjson", ".jsonl", ".txt"})
+# Article text `timeline ingest` keeps from its checking pass rather than reading again (~64 MB).
+_KEPT_TEXT_CHARS = 16 * 1024 * 1024
 
 
 def _input_files(paths: list[Path]) -> list[Path]:
@@ -263,16 +265,26 @@ def ingest(
     if published_at is not None:
         defaults["published_at"] = published_at
     files = _input_files(paths)
-    # First pass: check every record (and count them for the progress bar); keep nothing.
+    # First pass: check every record (and count them for the progress bar). The valid articles
+    # are kept while their texts stay under _KEPT_TEXT_CHARS in all, so that a run of modest
+    # size does not read and validate every record twice; a larger one reads them again.
     problems: list[str] = []
     total = 0
+    kept: list | None = []
+    kept_chars = 0
     for path in files:
         for where, record in _article_records(path, defaults):
             checked = _validated(where, record, settings.max_text_bytes)
             if isinstance(checked, str):
                 problems.append(checked)
-            else:
-                total += 1
+                continue
+            total += 1
+            if kept is not None:
+                kept_chars += len(checked.text)
+                if kept_chars > _KEPT_TEXT_CHARS:
+                    kept = None
+                else:
+                    kept.append(checked)
     for problem in problems[:50]:
         err.print(problem, style="red", markup=False, highlight=False)
     if len(problems) > 50:
@@ -285,6 +297,11 @@ def ingest(
         raise typer.Exit(1)
 
     def articles() -> Iterator:
+        if kept is not None:
+            kept.reverse()
+            while kept:
+                yield kept.pop()  # each one freed once stored
+            return
         for path in files:
             for where, record in _article_records(path, defaults):
                 checked = _validated(where, record, settings.max_text_bytes)
