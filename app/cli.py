@@ -110,7 +110,28 @@ def migrate(
     from app import migrations
 
     settings = get_settings()
-    migrations.upgrade(settings.database_url, revision)
+    progress = Progress(
+        TextColumn("[bold]event documents"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    task = None
+
+    def stored(done: int, total: int) -> None:
+        # Shown only when an upgraded archive has documents to fill (app.events.documents).
+        nonlocal task
+        if task is None:
+            progress.start()
+            task = progress.add_task("documents", total=total)
+        progress.update(task, completed=done)
+
+    try:
+        migrations.upgrade(settings.database_url, revision, progress=stored)
+    finally:
+        progress.stop()
     err.print(f"Database {_redact(settings.database_url)} is at revision {revision}.")
 
 
@@ -424,7 +445,7 @@ def export(
             context = TimelineContext(
                 count=count, filters=timeline_service.describe_filters(filters)
             )
-            for chunk in spec.write(timeline_service.iter_events(session, filters), context):
+            for chunk in timeline_service.write(session, filters, spec, context):
                 stream.write(chunk)
     finally:
         if output:

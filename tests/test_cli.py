@@ -89,6 +89,37 @@ def test_ingest_then_export_csv_and_ndjson(cli_database, tmp_path):
     assert len(lines) == 4
 
 
+def test_migrate_fills_the_event_documents_an_archive_lacks(cli_database, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    articles = tmp_path / "articles.ndjson"
+    articles.write_text(
+        json.dumps(
+            {
+                "text": "Talks opened today in Istanbul. Yesterday the delegations arrived.",
+                "published_at": "2025-05-02T10:00:00+03:00",
+            }
+        )
+    )
+    assert runner.invoke(cli, ["ingest", str(articles)]).exit_code == 0
+    engine = create_engine(cli_database)
+    missing = text("SELECT count(*) FROM events WHERE document IS NULL OR csv_row IS NULL")
+    try:
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 2
+            assert connection.execute(missing).scalar() == 0
+            exported = runner.invoke(cli, ["export", "--format", "ndjson"]).stdout
+            # As an archive from before the documents were stored.
+            connection.execute(text("UPDATE events SET document = NULL, csv_row = NULL"))
+        result = runner.invoke(cli, ["migrate"])
+        assert result.exit_code == 0, result.output
+        with engine.connect() as connection:
+            assert connection.execute(missing).scalar() == 0
+        assert runner.invoke(cli, ["export", "--format", "ndjson"]).stdout == exported
+    finally:
+        engine.dispose()
+
+
 def test_ingest_reports_bad_records_and_fails(cli_database, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"text": "", "published_at": "2025-03-12T20:00:00Z"}]))

@@ -486,9 +486,10 @@ class _Writes:
 
 
 def write_pending(session: Session, cache: CandidateCache) -> None:
-    """Write what `store_drafts` left in `cache` (call before the transaction commits)."""
+    """Write what `store_drafts` left in `cache` (call before the transaction commits). The
+    documents of the events written are left missing: the caller stores them
+    (`documents.store_missing` before this commit, or `documents.fill` after many)."""
     cache.writes.write(session)
-    documents.store_missing(session)
     cache.key = repository.candidate_cache_key(session)
 
 
