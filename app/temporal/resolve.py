@@ -19,6 +19,10 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                rose ... from a year earlier") moved by whole units, or into a named year ("the
                1988 period"), keeping its granularity; the value after "|" when the text has
                named no quarter yet
+    shifted    AT-1day:PREV:XXXX-WXX-2   AT+0week:TENSE:XXXX-03-06
+               the period of a unit that holds the inner value's day (its first day, its last
+               when moving forward), moved by whole units: "the day before last Tuesday", "the
+               week of March 6"; the unit's unknown value when the inner one has no day
     anchored   NARR:XXXX-03-05   a year-less day in the narrative anchor's year ("March 3 to 5":
                the 5 of the year "March 3" was resolved to); TENSE-resolved without an anchor
                NARRPREV:XXXX-WXX-5  NARRNEXT:XXXX-WXX-1   the weekday before / after the
@@ -74,6 +78,9 @@ _FOCUS = regex.compile(
 _NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
     rf"NARR(?P<direction>PREV|NEXT):(?P<partial>XXXX-WXX-[1-7]){_SUFFIX}"
+)
+_SHIFTED = regex.compile(
+    rf"AT(?P<sign>[+-])(?P<count>\d+)(?P<unit>{'|'.join(CALENDAR_UNITS)}):(?P<inner>.+)"
 )
 _DURATION = regex.compile(rf"DUR:(?P<amount>\d+(?:\.\d+)?|X)(?P<unit>{_UNITS})")
 _DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
@@ -146,7 +153,15 @@ def _resolve_relative(
     if unit not in CALENDAR_UNITS:
         return Resolution("PAST_REF" if match["sign"] == "-" else "FUTURE_REF")
     if count == "X":
-        # "several days ago": a direction without a distance is only a vague reference.
+        # "several days ago": a direction without a distance is only a vague reference. Counted
+        # from a story's own date ("a few days later" after "on March 3") it is one only when
+        # that date does not lie on the other side of the reference day; else no date is known.
+        anchor = context.narrative_anchor
+        if match["anchor"] != "REF" and anchor is not None:
+            if match["sign"] == "-" and anchor.first_day > context.reference_day:
+                return Resolution(_UNKNOWN_VALUE[unit])
+            if match["sign"] == "+" and anchor.last_day < context.reference_day:
+                return Resolution(_UNKNOWN_VALUE[unit])
         return Resolution("PAST_REF" if match["sign"] == "-" else "FUTURE_REF")
     anchor_day = context.reference_day
     anchor = context.narrative_anchor
@@ -339,6 +354,20 @@ def _resolve_cyclic_cached(
     return Resolution(match["partial"] + (match["suffix"] or ""))
 
 
+def _resolve_shifted(match: regex.Match[str], context: Context) -> Resolution:
+    unit = match["unit"]
+    inner = resolve_value(match["inner"], "period", context)
+    if inner.first_day is None or inner.last_day is None:
+        return Resolution(_UNKNOWN_VALUE[unit])
+    offset = int(match["count"]) * (-1 if match["sign"] == "-" else 1)
+    day = inner.last_day if offset > 0 else inner.first_day
+    try:
+        period = period_containing(day, unit, offset)
+    except (ValueError, OverflowError):
+        return Resolution(_UNKNOWN_VALUE[unit])
+    return _with_suffix(period, None)
+
+
 def _duration_value(amount: str, unit: str) -> str:
     """ "2.5 years" -> P2Y6M, "5.5 hours" -> PT5H30M, "0.5 year" -> P6M (as TimeML writes them)."""
     if "." not in amount or unit not in SMALLER_UNIT:
@@ -417,6 +446,9 @@ def _apply_calendar_mode(resolution: Resolution, mode: str, reference_day: date)
 
 def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> Resolution:
     """Resolve one rule output against the anchors (see the module docstring for the grammar)."""
+    if match := _SHIFTED.fullmatch(underspecified):
+        resolution = _resolve_shifted(match, context)
+        return _apply_calendar_mode(resolution, calendar_mode, context.reference_day)
     if match := _DURATION.fullmatch(underspecified):
         if calendar_mode == "landing" and context.tense != "future":
             # "the lowest level in two years" looks back: no day to land on.

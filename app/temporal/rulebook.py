@@ -10,7 +10,8 @@ resources (repattern / normalization / rules):
 - `normalization.yaml`: tables `word -> value` used by value templates.
 - `rules.yaml`: `rules` (one temporal-expression pattern each) and `modifiers` (words such as
   "early", "almost" that extend an expression to the left and set its TIMEX3 mod).
-- `tense.yaml`: cue patterns that mark a sentence as past or future.
+- `tense.yaml`: cue patterns that mark a sentence as past or future, and the abbreviations
+  after which a full stop ends no sentence (`not_sentence_end`).
 
 A rule's `value` is an *underspecified* TIMEX3 value (see resolve.py for the grammar) in which
 `{group}` is replaced by the text of a named group and `{group:normalizer}` by that text passed
@@ -34,6 +35,7 @@ from app.temporal.tense import (
     DeadlineSignal,
     TenseLexicon,
     phrase_source,
+    sentence_end_pattern,
     split_alternatives,
 )
 
@@ -475,6 +477,11 @@ def _compile_tense_lexicon(spec: Mapping[str, Any], fragments: Mapping[str, str]
         for entry in deadline.get("signals", ())
     )
     unless = deadline.get("unless")
+    not_sentence_end = spec.get("not_sentence_end") or ""
+    try:
+        sentence_end = sentence_end_pattern(not_sentence_end)
+    except regex.error as error:
+        raise RulebookError(f"tense not_sentence_end: bad regex: {error}") from error
     return TenseLexicon(
         words,
         tuple(word_patterns),
@@ -497,6 +504,7 @@ def _compile_tense_lexicon(spec: Mapping[str, Any], fragments: Mapping[str, str]
         )
         if unless
         else None,
+        sentence_end=sentence_end,
     )
 
 

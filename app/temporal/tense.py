@@ -25,7 +25,19 @@ import regex
 
 _REACH = 200  # characters looked at on each side of an expression
 _DEADLINE_WINDOW = 16  # characters before an expression in which a deadline signal is looked for
-_SENTENCE_END = regex.compile(r"[.!?][\"'”’)]*\s|\n\s*\n")
+_SENTENCE_END_SOURCE = r"{not_after}[.!?][\"'”’)]*\s(?![ \t]*[a-z\d])|\n\s*\n"
+_SENTENCE_END = regex.compile(_SENTENCE_END_SOURCE.format(not_after=""))
+
+
+def sentence_end_pattern(not_after: str = "") -> regex.Pattern[str]:
+    """Where a sentence ends: a full stop (or ! ?), closing quotes or brackets, then a space,
+    unless a lower-case word or a digit comes next ("at 2 p.m. the next day") or the word before
+    the stop is one of `not_after` (a regex of abbreviations that never end a sentence: "Dr.",
+    "vs.", initials); or a blank line. Case-sensitive."""
+    not_after_source = rf"(?<!\b(?:{not_after}))" if not_after else ""
+    return regex.compile(_SENTENCE_END_SOURCE.format(not_after=not_after_source))
+
+
 # Quotation marks: a quotation has its own tense ("''We will leave Thursday,'' he said": the
 # "said" outside does not make Thursday past), so cues are only taken on the expression's side.
 # (As a regex: ``|''|["“”]. No two kinds start with the same character, so each kind is found
@@ -113,6 +125,8 @@ class TenseLexicon:
     # may begin a phrase tries those it may begin only ("of" only begins "of record"): the
     # first that matches is what `phrases` matches, at a fraction of the cost.
     phrase_alternatives: tuple[tuple[regex.Pattern[str], regex.Pattern[str]], ...] = ()
+    # Where sentences end (cues are read within one): see `sentence_end_pattern`.
+    sentence_end: regex.Pattern[str] = _SENTENCE_END
 
     def _classify(
         self, word: str
@@ -228,7 +242,7 @@ class TenseCues:
     @classmethod
     def find(cls, text: str, lexicon: TenseLexicon) -> TenseCues:
         boundary_starts, boundary_ends = [], []
-        for boundary in _SENTENCE_END.finditer(text):
+        for boundary in lexicon.sentence_end.finditer(text):
             boundary_starts.append(boundary.start())
             boundary_ends.append(boundary.end())
         quotes = sorted(_quote_marks(text))
