@@ -35,7 +35,8 @@ down_revision: str | None = "6b1e2f7c9d30"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What an event's document shows of its own row (app.events.documents, `EventPublic`).
+# What an event's document shows of its own row (app.events.documents, `EventPublic`). Listed
+# here rather than imported, so that this revision keeps its meaning when the application changes.
 EVENT_COLUMNS = (
     "title",
     "description",
