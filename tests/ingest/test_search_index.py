@@ -4,6 +4,8 @@ statements, and PostgreSQL's stored vectors (`events_search_vectors`, read by `q
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
@@ -62,3 +64,51 @@ def test_bulk_ingest_indexes_every_event_and_mention(database_url, monkeypatch, 
     assert indexed == expected
     assert rows == len(expected)  # no row of the index without its key
     assert found > 0
+
+
+def test_a_batch_of_rows_is_one_insert_statement_per_table(database_url):
+    """The triggers on these tables cost per statement (FTS5's, and PostgreSQL's that clear
+    event documents): a batch's events and their actors go in as one statement each (of up to
+    1,024 rows; the rest of a batch in powers of two)."""
+    from datetime import UTC, date, datetime
+
+    from app.events.models import Event
+    from tests.statements import captured_statements
+
+    engine = create_db_engine(database_url)
+    now = datetime.now(UTC)
+    events = [
+        {
+            "id": uuid.uuid4(),
+            "title": f"Talks, round {number}",
+            "description": "",
+            "category": "talks",
+            "date_start": date(2025, 3, 1),
+            "date_end": date(2025, 3, 1),
+            "granularity": "day",
+            "confidence": 0.9,
+            "status": "extracted",
+            "curated": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for number in range(1024)
+    ]
+    names = [(event["id"], ["Ukraine"], []) for event in events]
+    try:
+        with Session(engine) as session, captured_statements(engine) as statements:
+            repository.insert_events(session, events, names)
+            session.commit()
+        inserts = [
+            (statement.split("(")[0].strip(), type(parameters))
+            for statement, parameters in statements
+            if statement.startswith("INSERT")
+        ]
+        # One row of parameters each: an executemany (a list of rows) is a statement per row.
+        assert inserts == [("INSERT INTO events", tuple), ("INSERT INTO event_entities", tuple)]
+        with Session(engine) as session:
+            assert session.scalar(text("SELECT count(*) FROM event_entities")) == len(events)
+            assert session.scalar(text("SELECT count(*) FROM events")) == len(events)
+            assert session.get(Event, events[7]["id"]).title == "Talks, round 7"
+    finally:
+        engine.dispose()
