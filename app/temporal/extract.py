@@ -12,9 +12,11 @@ the span. Modifiers ("early", "almost", "mid-") then extend a chosen span to the
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,7 +26,6 @@ import regex
 from app.temporal.rulebook import Modifier, Rule, Rulebook
 
 _MODIFIER_WINDOW = 40  # characters before a span in which a modifier is looked for
-_WORD_BATCH = 4096  # words looked up at a time
 _START = operator.itemgetter(0)
 
 
@@ -44,67 +45,148 @@ class Candidate:
 
 
 _WORD = regex.compile(r"\w+")
-_GROUP = type(_WORD.match("a")).group
-# The standard library splits words faster. Its \w differs from regex's for a few characters
-# (combining marks, "²"), none of them ASCII: it splits ASCII texts only.
-_ASCII_WORD = re.compile(r"\w+")
-_ASCII_GROUP = re.Match.group
 _REST_OF_WORD = regex.compile(r"\w*")
 # Characters that end a word for certain (most stretches end in a space): no regex needed.
 _NOT_WORD = frozenset(char for char in map(chr, range(128)) if not _WORD.match(char))
+# A text as alternating non-words and `\w+` words (non-word first, and last). The standard
+# library splits faster; its \w differs from regex's for a few characters (combining marks,
+# "²", none of them ASCII), so it splits only texts without such characters (`_split_of`).
+_SPLIT = regex.compile(r"(\w+)")
+_ASCII_SPLIT = re.compile(r"(\w+)")
+_NON_WORD = regex.compile(r"\W")
+_ASCII_NON_WORD = re.compile(r"\W")
+# Characters (beyond ASCII) on whose \w both engines agree, by block: Latin, Greek, Cyrillic,
+# punctuation and currency signs, what news text holds.
+_CHECKED_BLOCKS = ((0x80, 0x530), (0x2000, 0x20D0))
+_CHUNK = 1 << 16  # characters split at a time (a long text is not held as a list of words)
+
+
+@functools.cache
+def _foreign_character() -> re.Pattern[str]:
+    r"""Matches a character on whose \w the standard library and regex may disagree."""
+    agreed = [
+        char
+        for first, last in _CHECKED_BLOCKS
+        for char in map(chr, range(first, last))
+        if (_WORD.match(char) is None) == (_ASCII_NON_WORD.match(char) is not None)
+    ]
+    return re.compile("[^\\x00-\\x7f" + "".join(map(re.escape, agreed)) + "]")
+
+
+def _split_of(text: str) -> tuple[Callable[[str], list[str]], Callable[..., Any]]:
+    """The split into words (see `_SPLIT`) and the non-word search that fit `text`."""
+    if text.isascii() or _foreign_character().search(text) is None:
+        return _ASCII_SPLIT.split, _ASCII_NON_WORD.search
+    return _SPLIT.split, _NON_WORD.search
+
+
+def _word_parts(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(offset, parts): `text` in chunks that cut no word, each split into non-words and words
+    (see `_SPLIT`)."""
+    split, non_word = _split_of(text)
+    length = len(text)
+    if length <= _CHUNK:
+        yield 0, split(text)
+        return
+    start = 0
+    while start < length:
+        stop = start + _CHUNK
+        if stop < length:
+            found = non_word(text, stop)
+            stop = length if found is None else found.start()
+        yield start, split(text[start:stop])
+        start = stop
 
 
 def _stretches_by_slot(
     text: str, rulebook: Rulebook
 ) -> tuple[list[list[tuple[int, int]]], list[list[int]]]:
     """For each trigger and each reach its rules use (a slot, see Rulebook.stretch_slots):
-    disjoint stretches of text around the words it matches, not yet extended to word ends (see
-    `_to_word_ends`); and for each anchor (see Rule.anchor): the starts of the words it
-    matches, in text order.
+    disjoint stretches of text around the words it matches, each extended to the end of the
+    word it ends in: the engine takes the end of the scanned text for the end of the text, so
+    "May" cut from "Mayor" would end at a word boundary; and for each anchor (see Rule.anchor):
+    the starts of the words it matches, in text order.
 
     The text is split into words once; what a word does is cached per word, so the cost is one
     pass over the text whatever the number of rules. Stretches are merged as they are found,
     so a text of a million numbers keeps a few stretches, not a million words.
     """
+    length = len(text)
     slots: list[list[tuple[int, int]]] = [[] for _ in range(rulebook.slot_count)]
     anchor_starts: list[list[int]] = [[] for _ in rulebook.anchors]
-    # The words and their cached roles are listed in C (map), a batch at a time (a long text
-    # is not held as a list); Python only loops over the few words that are triggers or
-    # anchors (and over all of them when some are new to the cache).
-    found_words, group = _words(text)
-    while words := list(itertools.islice(found_words, _WORD_BATCH)):
-        roles = list(map(rulebook.cached_roles, map(group, words)))
+    cached_roles = rulebook.cached_roles
+    # Where the text's words and non-words end, when the text is split at once (see
+    # `_word_parts`): the end of the word a stretch ends in is looked up there.
+    bounds: list[int] | None = None
+    # The words and their cached roles are listed in C (map), a chunk at a time; Python only
+    # loops over the few words that are triggers or anchors (and over all of them when some
+    # are new to the cache).
+    for offset, parts in _word_parts(text):
+        words = parts[1::2]
+        roles = list(map(cached_roles, words))
         if None in roles:
             role_of_word = rulebook.role_of_word
             for index, role in enumerate(roles):
                 if role is None:
-                    roles[index] = role_of_word(words[index].group())
+                    roles[index] = role_of_word(words[index])
+        # starts_ends[2 * i + 1] is where word i starts, starts_ends[2 * i + 2] where it ends.
+        starts_ends = list(itertools.accumulate(map(len, parts), initial=offset))
+        if length <= _CHUNK:
+            bounds = starts_ends
         for index in itertools.compress(range(len(roles)), roles):
             reaches, anchors = roles[index]
-            word_start, word_end = words[index].span()
+            word_start = starts_ends[2 * index + 1]
             for anchor in anchors:
                 anchor_starts[anchor].append(word_start)
+            if not reaches:  # an anchor only ("the")
+                continue
+            word_end = starts_ends[2 * index + 2]
             for slot, before, after in reaches:
                 found = slots[slot]
-                start, end = word_start - before, word_end + after
-                if found and start <= found[-1][1]:
-                    found[-1] = (found[-1][0], end)
-                else:
-                    found.append((start, end))
+                start = word_start - before
+                if found:
+                    last_start, end = found[-1]
+                    # (end < length here: this word starts before the end of the text.)
+                    if start > end and text[end] not in _NOT_WORD:
+                        # The last stretch is complete and may end inside a word: to its end
+                        # (`_word_end`, inlined).
+                        if bounds is None:
+                            end = _REST_OF_WORD.match(text, end).end()
+                        else:
+                            part_after = bisect_right(bounds, end)
+                            if not part_after & 1:
+                                end = bounds[part_after]
+                        found[-1] = (last_start, end)
+                    if start <= end:
+                        found[-1] = (last_start, word_end + after)
+                        continue
+                elif start < 0:
+                    start = 0
+                found.append((start, word_end + after))
+    for found in slots:
+        if found:
+            last_start, end = found[-1]
+            if end >= length:
+                found[-1] = (last_start, length)
+            elif text[end] not in _NOT_WORD:
+                found[-1] = (last_start, _word_end(text, end, bounds))
     return slots, anchor_starts
 
 
-def _words(text: str) -> tuple[Iterator[Any], Callable[[Any], str]]:
-    """The `\\w+` words of `text` as regex finds them (match objects), and their `group`."""
-    if text.isascii():
-        return _ASCII_WORD.finditer(text), _ASCII_GROUP
-    return _WORD.finditer(text), _GROUP
+def _word_end(text: str, position: int, bounds: list[int] | None) -> int:
+    """The end of the word `position` is in (`position` if none): found in `bounds`, the ends
+    of the text's words and non-words (see `_word_parts`), when known."""
+    if bounds is None:
+        return _REST_OF_WORD.match(text, position).end()
+    # bounds[after - 1] <= position < bounds[after]: inside part `after - 1`, a word when that
+    # index is odd.
+    after = bisect_right(bounds, position)
+    return position if after & 1 else bounds[after]
 
 
 def _to_word_ends(text: str, stretches: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """`stretches`, each extended to the end of the word it ends in (merged where they then
-    meet): the engine takes the end of the scanned text for the end of the text, so "May" cut
-    from "Mayor" would end at a word boundary."""
+    meet): what `_stretches_by_slot` does to its stretches as it goes, in a pass of its own."""
     length = len(text)
     whole: list[tuple[int, int]] = []
     for start, end in stretches:
@@ -152,16 +234,22 @@ _Found = tuple[int, int, Rule, regex.Match[str]]
 def _matches(text: str, rule: Rule, windows: list[tuple[int, int]], found: list[_Found]) -> None:
     """Append the matches of `rule` in `windows` to `found`."""
     finditer = rule.pattern.finditer
-    timex = "timex" in rule.pattern.groupindex
+    append = found.append
     # pos/endpos keep the real text around a window visible to look-behind assertions.
+    if rule.has_timex:
+        for window_start, window_end in windows:
+            for match in finditer(text, window_start, window_end):
+                start, end = match.span("timex")
+                if start < 0:
+                    start, end = match.span()
+                if start != end:
+                    append((start, end, rule, match))
+        return
     for window_start, window_end in windows:
         for match in finditer(text, window_start, window_end):
-            if timex and match.start("timex") >= 0:
-                start, end = match.span("timex")
-            else:
-                start, end = match.span()
+            start, end = match.span()
             if start != end:
-                found.append((start, end, rule, match))
+                append((start, end, rule, match))
 
 
 def _anchored_matches(
@@ -174,7 +262,7 @@ def _anchored_matches(
     """What `_matches` finds, for a rule whose matches all start at one of `starts`: the rule
     is tried there only. Like a scan, a match hides the starts it covers."""
     match_at = rule.pattern.match
-    timex = "timex" in rule.pattern.groupindex
+    timex = rule.has_timex
     count = len(starts)
     index = 0
     covered = 0
@@ -190,8 +278,10 @@ def _anchored_matches(
             if match is None:
                 continue
             covered = match.end()
-            if timex and match.start("timex") >= 0:
+            if timex:
                 start, end = match.span("timex")
+                if start < 0:
+                    start, end = match.span()
             else:
                 start, end = match.span()
             if start != end:
@@ -258,35 +348,27 @@ def extract(text: str, rulebook: Rulebook, use_triggers: bool = True) -> list[Ca
     candidates: list[_Found] = []
     whole_text = [(0, len(text))]
     stretches, anchor_starts = _stretches_by_slot(text, rulebook) if use_triggers else ([], [])
-    # Extended to word ends on first use: the rules of many slots never run (their other
-    # triggers are not near).
-    whole_words: list[list[tuple[int, int]] | None] = [None] * len(stretches)
-
-    def slot_stretches(slot: int) -> list[tuple[int, int]]:
-        found = whole_words[slot]
-        if found is None:
-            found = whole_words[slot] = _to_word_ends(text, stretches[slot])
-        return found
 
     # Rules that share triggers share their stretches' overlap (the month rules all need a
     # month name and a number): computed once per text for each leading run of slots.
     overlaps: dict[tuple[int, ...], list[tuple[int, int]]] = {}
     for rule in rulebook.rules:
         windows = whole_text
-        if use_triggers and rule.slots:
+        slots = rule.slots
+        if use_triggers and slots:
             # Every match contains a word of each trigger, so it lies where all their
             # stretches overlap: "March 3" needs a month name and a number nearby.
-            windows = slot_stretches(rule.slots[0])
-            for count in range(2, len(rule.slots) + 1):
+            windows = stretches[slots[0]]
+            for count in range(2, len(slots) + 1):
                 if not windows:
                     break
-                known = overlaps.get(rule.slots[:count])
+                known = overlaps.get(slots[:count])
                 if known is None:
-                    known = _intersection(windows, slot_stretches(rule.slots[count - 1]))
-                    overlaps[rule.slots[:count]] = known
+                    known = _intersection(windows, stretches[slots[count - 1]])
+                    overlaps[slots[:count]] = known
                 windows = known
-        if not windows:
-            continue
+            if not windows:
+                continue
         if use_triggers and rule.anchor is not None:
             _anchored_matches(text, rule, windows, anchor_starts[rule.anchor], candidates)
         else:

@@ -99,6 +99,11 @@ class Rule:
     # anchor matches (as a trigger does, the whole `\w+` token), so inside its stretches the
     # rule is tried at those words only instead of at every position.
     anchor: int | None = None
+    # Whether the pattern has the group `timex` (see extract.py); set from the pattern.
+    has_timex: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "has_timex", "timex" in self.pattern.groupindex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,11 +226,18 @@ def _build_fragments(spec: Mapping[str, Any], tables: Mapping[str, Mapping[str, 
     raise RulebookError("pattern fragments reference each other in a cycle")
 
 
-def _expand(pattern: str, fragments: Mapping[str, str], owner: str) -> str:
+@functools.lru_cache(maxsize=8)
+def _reference(names: tuple[str, ...]) -> regex.Pattern[str]:
+    """The pattern of a reference to one of the fragments `names`."""
     # A reference is the longest fragment name after "%", so "%reGapday" is %reGap + "day".
-    names = sorted(fragments, key=len, reverse=True)
-    reference = regex.compile("%(" + "|".join(map(regex.escape, names)) + ")")
-    expanded = reference.sub(lambda match: fragments[match.group(1)], pattern)
+    longest_first = sorted(names, key=len, reverse=True)
+    return regex.compile("%(" + "|".join(map(regex.escape, longest_first)) + ")")
+
+
+def _expand(pattern: str, fragments: Mapping[str, str], owner: str) -> str:
+    if "%" not in pattern:  # no reference to expand (nor an unknown one)
+        return pattern
+    expanded = _expand_known(pattern, fragments)
     unknown = _FRAGMENT_REFERENCE.search(expanded)
     if unknown:
         raise RulebookError(f"{owner}: unknown fragment %{unknown.group(1)}")
@@ -233,9 +245,9 @@ def _expand(pattern: str, fragments: Mapping[str, str], owner: str) -> str:
 
 
 def _expand_known(pattern: str, fragments: Mapping[str, str]) -> str:
-    names = sorted(fragments, key=len, reverse=True)
-    reference = regex.compile("%(" + "|".join(map(regex.escape, names)) + ")")
-    return reference.sub(lambda match: fragments[match.group(1)], pattern)
+    if "%" not in pattern:
+        return pattern
+    return _reference(tuple(fragments)).sub(lambda match: fragments[match.group(1)], pattern)
 
 
 def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, Normalizer]:
