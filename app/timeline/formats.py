@@ -1,7 +1,7 @@
 """The timeline formats: each writer turns a stream of events into the bytes of one document.
 
 A writer is a generator of byte chunks over an iterable of events in (date_start, id) order, each
-an item of `GET /v1/events` in plain values (`app.events.service.public_events`: ids, dates and
+an item of `GET /v1/events` in plain values (`app.events.documents.public_events`: ids, dates and
 times as their JSON text), so `GET /v1/timeline` and `timeline export` stream the very same bytes
 and neither holds more than a page of events. No pydantic model is built per event: at a million
 events that would be most of the time. Nothing here touches the database or HTTP.
