@@ -286,7 +286,7 @@ def breakdown(database_url: str, sample: int, formats: list[str]) -> list[tuple[
     stages = [
         ("keyset pages of stored documents (`iter_stored`)", pages_seconds * per),
         (
-            "documents read into values (`orjson.loads`, all formats but ndjson)",
+            "documents read into values (`orjson.loads`, all formats but ndjson and csv)",
             loads_seconds * per,
         ),
         (
