@@ -3,12 +3,12 @@ with it in `events.document` so that lists and exports send it as it is; and its
 (`events.csv_row`), which CSV exports send as it is. Both are "renderings" below.
 
 Building the shape costs three queries' rows (the event, its actors and locations, its mentions
-with their articles) and ~40 µs of Python an event: an export of a million events ran at 13,000
-events/s, a page of fifty took milliseconds. Stored, an export is a scan of one table.
+with their articles) and 40–110 µs an event: an export of a million events ran at 13,000
+events/s, a page of fifty took milliseconds. Stored, an export reads one table.
 
 Triggers (migration `event_documents`) clear an event's document whenever anything it shows
 changes, whoever writes, so a stored document is never stale. Readers build the missing ones on
-the fly (`documents_of`); every writer stores them again before it commits (`store_missing`);
+the fly (`stored_of`); every writer stores them again before it commits (`store_missing`);
 `timeline migrate` fills those of an archive from before this column (`fill`).
 """
 
