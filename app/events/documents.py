@@ -14,8 +14,6 @@ the fly (`stored_of`); every writer stores them again before it commits (`store_
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -27,7 +25,7 @@ from sqlmodel import Session
 
 from app.events import repository
 from app.temporal.zones import zone
-from app.timeline.formats import PublicEvent, csv_row, event_json
+from app.timeline.formats import PublicEvent, csv_lines, csv_row, event_json
 
 log = logging.getLogger(__name__)
 
@@ -187,15 +185,8 @@ def public_events(session: Session, rows: Sequence[Row]) -> list[dict[str, Any]]
 
 def render(events: Sequence[PublicEvent]) -> list[tuple[bytes, bytes]]:
     """(document, CSV row) of each event: `event_json` and the line `write_csv` writes."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    rendered = []
-    for event in events:
-        writer.writerow(csv_row(event))
-        rendered.append((event_json(event), buffer.getvalue().encode()))
-        buffer.seek(0)
-        buffer.truncate()
-    return rendered
+    rows = csv_lines(csv_row(event) for event in events)
+    return [(event_json(event), row) for event, row in zip(events, rows, strict=True)]
 
 
 def build(session: Session, rows: Sequence[Row]) -> list[tuple[bytes, bytes]]:

@@ -17,7 +17,7 @@ import html
 import io
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -44,7 +44,6 @@ CSV_COLUMNS = (
     "status",
     "sources",
 )
-CSV_HEADER = ",".join(CSV_COLUMNS).encode() + b"\r\n"
 LIST_SEPARATOR = "; "
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -394,6 +393,22 @@ def csv_row(event: PublicEvent) -> list[str | float]:
         event["status"],
         _safe_cell(LIST_SEPARATOR.join(sources)),
     ]
+
+
+def csv_lines(rows: Iterable[Sequence[str | float]]) -> list[bytes]:
+    """Each row as its own encoded line, exactly as `write_csv`'s writer writes it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    lines = []
+    for row in rows:
+        writer.writerow(row)
+        lines.append(buffer.getvalue().encode())
+        buffer.seek(0)
+        buffer.truncate()
+    return lines
+
+
+CSV_HEADER = csv_lines([CSV_COLUMNS])[0]
 
 
 def write_csv(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
