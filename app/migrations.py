@@ -59,19 +59,20 @@ def upgrade(
     revision: str = "head",
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Upgrade to `revision`; at head, also store the event documents that the migrations left
-    missing (app.events.documents), calling `progress(done, total)` as they are stored."""
+    """Upgrade to `revision`; once at head (by name or by id), also store the event documents
+    that the migrations left missing (app.events.documents), calling `progress(done, total)`
+    as they are stored."""
     config = alembic_config(database_url)
     command.upgrade(config, revision)
-    if revision == "head":
-        from app.db import create_db_engine
-        from app.events import documents
+    from app.db import create_db_engine
+    from app.events import documents
 
-        engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
-        try:
+    engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
+    try:
+        if current_revision(engine) == head_revision():
             documents.fill(engine, progress)
-        finally:
-            engine.dispose()
+    finally:
+        engine.dispose()
 
 
 def downgrade(database_url: str | None = None, revision: str = "base") -> None:
