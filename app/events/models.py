@@ -37,13 +37,15 @@ class Event(SQLModel, table=True):
         # The date-range query filters on both ends and pages by (date_start, id).
         Index("ix_events_date_start_id", "date_start", "id"),
         Index("ix_events_date_end", "date_end"),
-        # date_end too, so the overlap test of each span class's slice reads no rows.
+        # date_end too, so the overlap test of each span class's slice reads no rows, and
+        # updated_at, so a timeline's fingerprint (its ETag) reads none either.
         Index(
-            "ix_events_span_class_date_start_id_date_end",
+            "ix_events_span_class_date_start_id_date_end_updated_at",
             "span_class",
             "date_start",
             "id",
             "date_end",
+            "updated_at",
         ),
         # The events whose document a writer has yet to store (see `document`).
         Index(
@@ -99,10 +101,12 @@ class EventEntity(SQLModel, table=True):
 
 class Mention(SQLModel, table=True):
     __tablename__ = "mentions"
+    # An event's mentions, and (for a timeline's fingerprint) their latest created_at unread.
+    __table_args__ = (Index("ix_mentions_event_id_created_at", "event_id", "created_at"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     event_id: uuid.UUID = Field(
-        sa_column=Column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=Column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False)
     )
     article_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True)

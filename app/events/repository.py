@@ -31,6 +31,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Row
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import NullType
 from sqlmodel import Session
@@ -727,27 +728,61 @@ def delete_unbacked_events(session: Session, event_ids: Sequence[uuid.UUID]) -> 
 
 def fingerprint(session: Session, filters: EventFilters) -> tuple:
     """(event count, latest events.updated_at, mention count, latest mentions.created_at) of the
-    events matching `filters`: two aggregates, no rows loaded.
+    events matching `filters`: two statements of aggregates, no rows loaded.
 
     Cheap enough to run before every timeline response, so that an unchanged timeline can be
-    answered with 304 without serializing a single event.
+    answered with 304 without serializing a single event: the aggregates read indexes alone
+    (the span-class index holds updated_at, the mentions' event index created_at; migration
+    `fingerprint_indexes`). With a lower date bound, each span class's slice is aggregated
+    apart, bounded as in `list_events`, so a week of a million-event archive reads a week's
+    index entries, not every event since the archive began; not with `q`, whose full-text
+    lookup would run once per slice.
     """
-    from sqlalchemy import func
-    from sqlalchemy.orm import aliased
-
     conditions = _conditions(filters)
-    events = session.execute(
-        select(func.count(Event.id), func.max(Event.updated_at)).where(*conditions)
-    ).one()
-    # Deleting an article removes mentions from events that survive; their sources change too.
+    if filters.date_from is None or filters.q:
+        slices = [conditions]
+    else:
+        lower = [
+            filters.date_from - timedelta(days=bound)
+            if filters.date_from.toordinal() > bound
+            else None
+            for bound in SPAN_CLASS_BOUNDS
+        ]
+        slices = [
+            [
+                *conditions,
+                Event.span_class == span,
+                *([] if bound is None else [Event.date_start >= bound]),
+            ]
+            for span, bound in enumerate([*lower, None])
+        ]
     # An alias, so that the `q` filter's EXISTS over mentions still correlates on events only.
     backing = aliased(Mention)
-    mentions = session.execute(
-        select(func.count(backing.id), func.max(backing.created_at))
-        .join(Event, Event.id == backing.event_id)
-        .where(*conditions)
-    ).one()
+    if conditions:
+        mention_parts = [
+            select(func.count(), func.max(backing.created_at))
+            .join(Event, Event.id == backing.event_id)
+            .where(*where)
+            for where in slices
+        ]
+    else:
+        # Every mention belongs to an event (foreign key, deleted with it): no join to read.
+        mention_parts = [select(func.count(), func.max(backing.created_at))]
+    event_parts = [
+        select(func.count(), func.max(Event.updated_at)).where(*where) for where in slices
+    ]
+    events = _combined_aggregates(session, event_parts)
+    mentions = _combined_aggregates(session, mention_parts)
     return (*events, *mentions)
+
+
+def _combined_aggregates(session: Session, parts: list[Select]) -> tuple[int, datetime | None]:
+    """(sum of the counts, greatest of the maxima) of `parts`, each a (count, max) aggregate:
+    one statement (a UNION ALL when there are several)."""
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    rows = session.execute(statement).all()
+    latest = [row[1] for row in rows if row[1] is not None]
+    return sum(row[0] for row in rows), max(latest, default=None)
 
 
 def candidate_events(
