@@ -130,8 +130,18 @@ def resolve(
                 expression.date_end,
                 expression.granularity,
             )
-            if expression.granularity == _FOCUS_GRANULARITY and expression.date_end < today:
+            if (
+                expression.granularity == _FOCUS_GRANULARITY
+                and expression.date_end < today
+                and (
+                    focus is None
+                    or expression.date_start >= focus.first_day
+                    or "fiscal" in expression.text.lower()
+                )
+            ):
                 # Results are reported for a period that is over: "the first quarter of 1990"
-                # named as an outlook, or the quarter under way, is no reporting period.
+                # named as an outlook, or the quarter under way, is no reporting period. An
+                # earlier quarter named after it ("after a flat second quarter") is a contrast,
+                # not a new one; a fiscal quarter is on another calendar, so it may be.
                 focus = narrative_anchor
     return expressions
