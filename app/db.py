@@ -108,6 +108,10 @@ class ArchiveWatch:
         self._connection = None
         self._lock = threading.Lock()  # one SQLite connection, asked from any thread with a loop
         self._loop: asyncio.AbstractEventLoop | None = None
+        # PostgreSQL: the read of the counter in flight, and the one queued behind it.
+        self._reads_loop: asyncio.AbstractEventLoop | None = None
+        self._in_flight: asyncio.Task | None = None
+        self._queued: asyncio.Task | None = None
         database = engine.url.database
         self._on_postgresql = engine.dialect.name == "postgresql"
         self._watchable = self._on_postgresql or not (
@@ -138,6 +142,37 @@ class ArchiveWatch:
             return self._connection.execute("PRAGMA data_version").fetchone()[0]
 
     async def _postgresql_version(self) -> int:
+        """The counter, read by a query sent after this call began, shared with the calls that
+        began before that query was sent.
+
+        Under load every stored page asked its own round trip, one after another on the one
+        connection. Now the calls arriving while a read is in flight wait for it to end and
+        share the next read: two round trips at most, one query for all of them. A read that
+        began before a call is never its answer, so a client that has just committed sees its
+        own change.
+        """
+        loop = asyncio.get_running_loop()
+        if self._reads_loop is not loop:
+            self._in_flight, self._queued, self._reads_loop = None, None, loop
+        if self._queued is None:
+            self._queued = loop.create_task(self._read_after(self._in_flight))
+        # Shielded: a client that goes away does not cancel the read the others wait for.
+        return await asyncio.shield(self._queued)
+
+    async def _read_after(self, previous: asyncio.Task | None) -> int:
+        if previous is not None:
+            # It may have been sent before some of this read's callers began: wait, then read.
+            with contextlib.suppress(Exception):
+                await previous
+        # Sent from here on: calls that begin now queue for the next read.
+        self._in_flight, self._queued = asyncio.current_task(), None
+        try:
+            return await self._read_counter()
+        finally:
+            if self._in_flight is asyncio.current_task():
+                self._in_flight = None
+
+    async def _read_counter(self) -> int:
         loop = asyncio.get_running_loop()
         if self._connection is None or self._loop is not loop:
             # One loop per server process; a new loop (tests start one per client) gets its own
@@ -147,7 +182,6 @@ class ArchiveWatch:
                 autocommit=True,
             )
             self._loop = loop
-        # psycopg serialises the tasks that share the connection.
         cursor = await self._connection.execute(
             f"SELECT changes FROM {ARCHIVE_VERSION_TABLE}"  # noqa: S608 - a constant
         )

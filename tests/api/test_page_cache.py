@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from app.config import Settings
+from app.db import ArchiveWatch, create_db_engine
 from app.events.models import Event
 from app.main import create_app
 from app.page_cache import CachedBody, PageCache, wants_fresh
@@ -357,3 +358,43 @@ def test_stored_pages_carry_cors_headers(database_url):
         assert browser.app.state.page_cache.hits == hits + 1
         assert stored.headers["access-control-allow-origin"] == "https://news.example"
         assert "ETag" in stored.headers["access-control-expose-headers"]
+
+
+def test_concurrent_version_reads_share_a_query_begun_after_each_call(database_url, backend):
+    """PostgreSQL's archive counter is read by one query for the calls that wait together, and
+    a call never gets the answer of a query sent before it began: a commit made before the call
+    shows, even while an older read is still in flight."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's version is a pragma of the watcher's own connection, read at once")
+    engine, other = create_db_engine(database_url), create_engine(database_url)
+    watch = ArchiveWatch(engine)
+    reads = []
+    read_counter = watch._read_counter
+
+    async def slow_read() -> int:
+        value = await read_counter()  # the query runs now; its answer arrives later
+        reads.append(value)
+        await asyncio.sleep(0.3)
+        return value
+
+    watch._read_counter = slow_read
+
+    async def scenario() -> None:
+        _store_event(other, "Talks open")  # connected: the commit below takes milliseconds
+        before = await watch.version()
+        together = await asyncio.gather(*(watch.version() for _ in range(40)))
+        assert set(together) == {before}
+        assert len(reads) <= 3  # the first call's, then at most two for the forty
+        in_flight = asyncio.ensure_future(watch.version())
+        await asyncio.sleep(0.01)  # its query has run; its answer is on the way
+        await asyncio.to_thread(_store_event, other, "Talks resume")
+        after = await watch.version()
+        assert in_flight.done() and in_flight.result() == before  # answered first
+        assert after != before
+        await watch.close()
+
+    try:
+        run(scenario())
+    finally:
+        engine.dispose()
+        other.dispose()
