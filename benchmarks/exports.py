@@ -64,6 +64,9 @@ class ExportRun:
     body_bytes: int
     rss_before_mb: float | None
     peak_rss_mb: float | None
+    # Until the response's headers arrived: what the server does before the first event
+    # (the filters, the fingerprint its ETag is made of).
+    headers_seconds: float | None = None
 
     @property
     def events_per_second(self) -> float:
@@ -201,6 +204,7 @@ def export_over_http(server: Server, format_name: str, expected: int) -> ExportR
     with httpx.stream(
         "GET", f"{server.base}/v1/timeline", params={"format": format_name}, timeout=None
     ) as response:
+        headers_seconds = time.perf_counter() - started
         response.raise_for_status()
         for chunk in response.iter_bytes():
             body_bytes += len(chunk)
@@ -220,6 +224,7 @@ def export_over_http(server: Server, format_name: str, expected: int) -> ExportR
         body_bytes,
         rss_before,
         _memory_mb(server.process.pid, "VmHWM"),
+        headers_seconds,
     )
 
 
@@ -370,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
                 "export",
                 "events",
                 "seconds",
+                "headers after (s)",
                 "events/s",
                 "of raw dump",
                 "MB sent",
@@ -381,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                     run.name,
                     common.thousands(run.events),
                     f"{run.seconds:.1f}",
+                    f"{run.headers_seconds:.2f}" if run.headers_seconds is not None else None,
                     common.thousands(run.events_per_second),
                     f"{run.events_per_second / baseline.events_per_second:.0%}",
                     f"{run.body_bytes / 1e6:,.0f}" if run.body_bytes else None,
