@@ -494,7 +494,9 @@ def query_plans(url: str) -> dict[str, list[str]]:
         for name, filters in cases.items():
             captured.clear()
             service.list_events(session, filters=filters, limit=50, cursor=None, descending=False)
-            statement, parameters = captured[0]  # the page query; later ones load entities
+            # The page query: `q` estimates the word's frequency first (walk_pays), and later
+            # statements read what the page shows.
+            statement, parameters = next((s, p) for s, p in captured if "ORDER BY" in s)
             prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
             with engine.connect() as connection:
                 rows = connection.exec_driver_sql(prefix + statement, parameters).fetchall()
