@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
-import gc
 import hashlib
 import logging
 import time
@@ -20,7 +18,14 @@ from sqlmodel import Session
 
 from app.actors import service as actor_service
 from app.articles import repository
-from app.articles.extraction_pool import Extracted, Extractor, Job, default_workers
+from app.articles.extraction_pool import (
+    IN_FLIGHT_BATCHES,
+    Extracted,
+    Extractor,
+    Job,
+    default_workers,
+    heap_frozen,
+)
 from app.articles.models import Article
 from app.articles.schemas import (
     ArticleCreate,
@@ -41,10 +46,6 @@ from app.wire_types import SUPPORTED_LANGUAGES
 log = logging.getLogger("app.ingest")
 # How often an ingest whose transaction lost a race with another writer is run again.
 WRITE_ATTEMPTS = 3
-# Batches `ingest_many` has extracting while it writes an earlier one.
-IN_FLIGHT_BATCHES = 2
-# Allocations between two young-generation collections while `ingest_many` runs (Python: 700).
-_YOUNG_THRESHOLD = 10_000
 
 
 def text_sha256(text: str) -> str:
@@ -110,7 +111,10 @@ def _new_article(data: ArticleCreate, digest: str) -> Article:
 
 
 def _log_ingested(article: Article, drafts: Sequence[EventDraft], duration_ms: float) -> None:
-    # One line per new article; app.observability also turns it into the ingest metrics.
+    # One line per new article; app.observability also turns it into the ingest metrics. Its
+    # fields are not worked out when the line would not be logged (`log.info` asks the same).
+    if not log.isEnabledFor(logging.INFO):
+        return
     log.info(
         "ingested article %s: %d events in %.1f ms",
         article.id,
@@ -222,6 +226,7 @@ def ingest_many(
     workers: int | None = None,
     batch_size: int = 50,
     on_batch: Callable[[list[IngestOutcome]], None] | None = None,
+    extractor: Extractor | None = None,
 ) -> list[IngestOutcome]:
     """`ingest` for many articles, in order, with the same result as ingesting them one by one.
 
@@ -233,16 +238,18 @@ def ingest_many(
     against everything stored before it, earlier articles of its batch included, so the events
     are those one-by-one ingest would store. A batch that collides with a concurrent writer
     (the same article stored meanwhile) is rolled back and written one article at a time.
-    `on_batch` is called with the outcomes of each batch once it is committed.
+    `on_batch` is called with the outcomes of each batch once it is committed. `extractor`, if
+    given, extracts instead of a pool of `workers` processes (and is left open): one the caller
+    started early, as `timeline ingest` does (`Extractor.speculate`, `Extractor.use`).
 
     The events' stored documents (app.events.documents) are stored once, after the last batch:
     a busy event gains sources in batch after batch, and storing its document after each cost
     a third of the run. Until then readers build them, and a run that was interrupted leaves
     them to the next writer or `timeline migrate`.
     """
-    with _heap_frozen():
+    with heap_frozen():
         outcomes = _ingest_all(
-            session, articles, max_text_bytes, consolidate, workers, batch_size, on_batch
+            session, articles, max_text_bytes, consolidate, workers, batch_size, on_batch, extractor
         )
         started = time.perf_counter()
         stored = documents.fill(session.get_bind())
@@ -263,66 +270,58 @@ def _ingest_all(
     workers: int | None,
     batch_size: int,
     on_batch: Callable[[list[IngestOutcome]], None] | None,
+    extractor: Extractor | None,
 ) -> list[IngestOutcome]:
     gazetteers = {
         language: actor_service.gazetteer_for(session, language) for language in SUPPORTED_LANGUAGES
     }
     session.commit()  # end the read transaction: batches start their own
+    if extractor is not None:
+        extractor.use(gazetteers)
+        return _ingest_with(
+            session, articles, max_text_bytes, consolidate, batch_size, on_batch, extractor
+        )
     workers = default_workers() if workers is None else workers
+    with Extractor(gazetteers, workers) as extractor:
+        return _ingest_with(
+            session, articles, max_text_bytes, consolidate, batch_size, on_batch, extractor
+        )
+
+
+def _ingest_with(
+    session: Session,
+    articles: Iterable[ArticleCreate],
+    max_text_bytes: int,
+    consolidate: bool,
+    batch_size: int,
+    on_batch: Callable[[list[IngestOutcome]], None] | None,
+    extractor: Extractor,
+) -> list[IngestOutcome]:
     outcomes: list[IngestOutcome] = []
     seen: dict[str, uuid.UUID] = {}  # url and text hash of every article of this run
     # One cache for the run: what a batch read of the events it joined serves the next one.
     cache = event_service.CandidateCache()
-    with Extractor(gazetteers, workers) as extractor:
-        in_flight: collections.deque = collections.deque()
-        for batch in _batches(articles, batch_size):
-            pending = _new_in_batch(session, batch, seen, max_text_bytes)
-            jobs = [
-                Job(p.data.text, p.data.published_at, p.data.timezone, p.data.language)
-                for p in pending
-                if p.article is not None
-            ]
-            in_flight.append((pending, extractor.submit(jobs)))
-            # Extraction of the next batches overlaps the write of this one.
-            if len(in_flight) > IN_FLIGHT_BATCHES:
-                _write_batch(
-                    session,
-                    *in_flight.popleft(),
-                    extractor,
-                    consolidate,
-                    cache,
-                    outcomes,
-                    on_batch,
-                )
-        while in_flight:
+    in_flight: collections.deque = collections.deque()
+    for batch in _batches(articles, batch_size):
+        pending = _new_in_batch(session, batch, seen, max_text_bytes)
+        jobs = [Job.of(p.data) for p in pending if p.article is not None]
+        in_flight.append((pending, extractor.submit(jobs)))
+        # Extraction of the next batches overlaps the write of this one.
+        if len(in_flight) > IN_FLIGHT_BATCHES:
             _write_batch(
-                session, *in_flight.popleft(), extractor, consolidate, cache, outcomes, on_batch
+                session,
+                *in_flight.popleft(),
+                extractor,
+                consolidate,
+                cache,
+                outcomes,
+                on_batch,
             )
+    while in_flight:
+        _write_batch(
+            session, *in_flight.popleft(), extractor, consolidate, cache, outcomes, on_batch
+        )
     return outcomes
-
-
-@contextlib.contextmanager
-def _heap_frozen() -> Iterator[None]:
-    """Keep what exists now (the modules, and from the first batch on the compiled rules and
-    gazetteers: see `Extractor.submit`) out of the garbage collector's sight for the run, as
-    the server does after its start-up (app.main).
-
-    The writer allocates rows and facts by the hundred thousand, so the collector runs often,
-    and each full collection walked every object the imports built: ~0.6 ms per article of the
-    writer's CPU. Objects made during the run are collected as usual; the frozen ones go back
-    at the end, unless someone had frozen the heap before (then it stays as they left it)."""
-    already = gc.get_freeze_count() > 0
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    # Young collections less often: most of what a batch allocates is freed by reference
-    # counting long before a collection would look at it.
-    gc.set_threshold(max(thresholds[0], _YOUNG_THRESHOLD), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        if not already:
-            gc.unfreeze()
 
 
 def _batches(articles: Iterable[ArticleCreate], size: int) -> Iterator[list[ArticleCreate]]:
