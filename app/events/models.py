@@ -101,8 +101,9 @@ class EventEntity(SQLModel, table=True):
 
 class Mention(SQLModel, table=True):
     __tablename__ = "mentions"
-    # An event's mentions, and (for a timeline's fingerprint) their latest created_at unread.
-    __table_args__ = (Index("ix_mentions_event_id_created_at", "event_id", "created_at"),)
+    # An event's mentions; their latest created_at (a timeline's fingerprint) and their ids
+    # (the full-text keys a `q` walk probes) read from the index alone.
+    __table_args__ = (Index("ix_mentions_event_id_created_at_id", "event_id", "created_at", "id"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     event_id: uuid.UUID = Field(

@@ -8,8 +8,9 @@ included), which took longer than streaming the export itself.
 
 - The span-class index also holds `updated_at`: the events aggregate of each span class's slice
   reads that index alone (unfiltered, SQLite scans it as the smallest index that covers it).
-- Mentions are indexed by (event_id, created_at) in place of event_id alone: the same probes by
-  event, and the mentions aggregate reads no mention rows.
+- Mentions are indexed by (event_id, created_at, id) in place of event_id alone: the same probes
+  by event, the mentions aggregate reads no mention rows, and neither does a `q` walk, which
+  goes from an event to its mentions' ids (their full-text keys) for every event it tests.
 
 Revision ID: 8e5d1c7a4f20
 Revises: 3f7a9c2e5b14
@@ -39,13 +40,13 @@ def upgrade() -> None:
     with op.batch_alter_table("mentions", schema=None) as batch_op:
         batch_op.drop_index("ix_mentions_event_id")
         batch_op.create_index(
-            "ix_mentions_event_id_created_at", ["event_id", "created_at"], unique=False
+            "ix_mentions_event_id_created_at_id", ["event_id", "created_at", "id"], unique=False
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("mentions", schema=None) as batch_op:
-        batch_op.drop_index("ix_mentions_event_id_created_at")
+        batch_op.drop_index("ix_mentions_event_id_created_at_id")
         batch_op.create_index("ix_mentions_event_id", ["event_id"], unique=False)
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_span_class_date_start_id_date_end_updated_at")

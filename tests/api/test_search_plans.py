@@ -221,6 +221,8 @@ def test_a_common_word_reads_the_date_index_in_order(client, archive, descending
         assert "INDEX ix_events_date_start_id" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
         assert "VIRTUAL TABLE INDEX 0:=M" in plan, plan  # FTS5 probed by rowid and MATCH
+        # From an event to its mentions' keys through an index alone: no mention row is read.
+        assert "SEARCH search_mentions USING COVERING INDEX" in plan, plan
     else:
         assert "Index Scan" in plan and "using ix_events_date_start_id" in plan, plan
         assert "Sort" not in plan and "Bitmap Heap Scan on events " not in plan, plan
