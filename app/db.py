@@ -13,7 +13,6 @@ from collections.abc import Hashable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
@@ -173,6 +172,10 @@ class ArchiveWatch:
                 self._in_flight = None
 
     async def _read_counter(self) -> int:
+        # Imported here: only a server on PostgreSQL needs it, and it costs every command
+        # ~75 ms of start-up (bulk ingest on SQLite included).
+        import psycopg
+
         loop = asyncio.get_running_loop()
         if self._connection is None or self._loop is not loop:
             # One loop per server process; a new loop (tests start one per client) gets its own
