@@ -21,11 +21,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
+
+if TYPE_CHECKING:
+    from icalendar import Event as CalendarEvent
 
 # Send the body in chunks of about this size: one ASGI message per event would cost more than
 # serializing the event, and a stored export (NDJSON, CSV) runs ~15 % faster than in 64 KB ones.
@@ -444,7 +445,13 @@ def write_csv_rows(rows: Iterable[bytes], context: TimelineContext) -> Iterator[
 # ics: RFC 5545 calendar of all-day events
 
 
+# icalendar is imported where a calendar is written: the module is imported by every command
+# (stored documents use the CSV writer) and icalendar costs ~55 ms of start-up.
+
+
 def ics_event(event: PublicEvent) -> CalendarEvent:
+    from icalendar import Event as CalendarEvent
+
     vevent = CalendarEvent()
     # A UID stable across exports lets a calendar update the event instead of duplicating it.
     vevent.add("uid", f"{event['id']}@{ICS_UID_DOMAIN}")
@@ -476,6 +483,8 @@ def ics_event(event: PublicEvent) -> CalendarEvent:
 
 
 def write_ics(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", "-//Ceasefire Timeline//timeline//EN")
     calendar.add("version", "2.0")
