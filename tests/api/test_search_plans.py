@@ -11,14 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import orjson
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlmodel import Session
 
-from app.articles.models import Article
 from app.events import repository, service
-from app.events.models import Event, EventEntity, Mention, span_class
 from app.events.repository import EventFilters
 from app.events.search import walk_pays
+from tests.archive_rows import actor_row, event_row, insert_archive, mention_row
 from tests.statements import captured_statements
 
 COMMON = "ceasefire"  # in about half the events, some only through a mention's sentence
@@ -49,74 +48,13 @@ def archive(client) -> list[dict]:
             f", {COMMON} agreed" if where == "description" else ""
         )
         sentence = f"Report {number}" + (f" of a {COMMON} offer" if where == "sentence" else "")
-        event_id = uuid.uuid4()
-        events.append(
-            {
-                "id": event_id,
-                "title": title,
-                "description": description,
-                "category": rng.choice(("talks", "statement")),
-                "date_start": start,
-                "date_end": end,
-                "span_class": span_class(start, end),
-                "granularity": "range",
-                "confidence": 0.9,
-                "status": "extracted",
-                "curated": False,
-                "created_at": NOW,
-                "updated_at": NOW,
-            }
-        )
-        entities.append(
-            {
-                "event_id": event_id,
-                "kind": "actor",
-                "name": rng.choice(("Ukraine", "Russia")),
-                "position": 0,
-            }
-        )
-        mentions.append(
-            {
-                "id": uuid.uuid4(),
-                "event_id": event_id,
-                "article_id": article_id,
-                "sentence": sentence,
-                "sentence_start": 0,
-                "sentence_end": len(sentence),
-                "phrase": "today",
-                "phrase_start": 0,
-                "phrase_end": 5,
-                "timex_type": "DATE",
-                "timex_value": start.isoformat(),
-                "date_start": start,
-                "date_end": end,
-                "granularity": "day",
-                "confidence": 0.9,
-                "rule": "test",
-                "created_at": NOW,
-            }
-        )
+        category = rng.choice(("talks", "statement"))
+        events.append(event_row(title, description, category, start, end, NOW, NOW))
+        event_id = events[-1]["id"]
+        entities.append(actor_row(event_id, rng.choice(("Ukraine", "Russia"))))
+        mentions.append(mention_row(event_id, article_id, sentence, start, end, NOW))
     engine = client.app.state.engine
-    with Session(engine) as session:
-        session.execute(
-            insert(Article),
-            [
-                {
-                    "id": article_id,
-                    "url": "https://example.org/report",
-                    "text_sha256": "0" * 64,
-                    "title": "Report",
-                    "text": "Talks opened today.",
-                    "published_at": NOW,
-                    "timezone": "UTC",
-                    "created_at": NOW,
-                }
-            ],
-        )
-        session.execute(insert(Event), events)
-        session.execute(insert(EventEntity), entities)
-        session.execute(insert(Mention), mentions)
-        session.commit()
+    insert_archive(engine, article_id, NOW, events, entities, mentions)
     if engine.dialect.name == "postgresql":
         # The planner's word statistics, which autovacuum would gather on a real archive.
         with engine.begin() as connection:

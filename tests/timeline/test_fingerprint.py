@@ -10,14 +10,14 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from app.articles.models import Article
 from app.events import repository
-from app.events.models import SPAN_CLASS_BOUNDS, Event, EventEntity, Mention, span_class
+from app.events.models import SPAN_CLASS_BOUNDS, Event, Mention
 from app.events.repository import EventFilters
+from tests.archive_rows import actor_row, event_row, insert_archive, mention_row
 from tests.statements import captured_statements
 
 SPANS = (0, 0, 0, 2, 6, 7, 30, 31, 45, 92, 93, 200, 366, 367, 900)
@@ -45,75 +45,20 @@ def archive(client) -> dict:
         if number >= 300:
             start, span = edges[number - 300]
             end = start + timedelta(days=span)
-        event_id = uuid.uuid4()
+        title = f"Talks {number}" + (" on a ceasefire" if number % 4 == 0 else "")
+        category = rng.choice(("talks", "statement"))
+        updated_at = BEGINNING + timedelta(minutes=rng.randrange(500_000))
         events.append(
-            {
-                "id": event_id,
-                "title": f"Talks {number}" + (" on a ceasefire" if number % 4 == 0 else ""),
-                "description": "Delegations met.",
-                "category": rng.choice(("talks", "statement")),
-                "date_start": start,
-                "date_end": end,
-                "span_class": span_class(start, end),
-                "granularity": "range",
-                "confidence": 0.9,
-                "status": "extracted",
-                "curated": False,
-                "created_at": BEGINNING,
-                "updated_at": BEGINNING + timedelta(minutes=rng.randrange(500_000)),
-            }
+            event_row(title, "Delegations met.", category, start, end, BEGINNING, updated_at)
         )
-        entities.append(
-            {
-                "event_id": event_id,
-                "kind": "actor",
-                "name": rng.choice(("Ukraine", "Russia")),
-                "position": 0,
-            }
-        )
+        event_id = events[-1]["id"]
+        entities.append(actor_row(event_id, rng.choice(("Ukraine", "Russia"))))
         for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            created_at = BEGINNING + timedelta(minutes=rng.randrange(500_000))
             mentions.append(
-                {
-                    "id": uuid.uuid4(),
-                    "event_id": event_id,
-                    "article_id": article_id,
-                    "sentence": "Talks opened today.",
-                    "sentence_start": 0,
-                    "sentence_end": 19,
-                    "phrase": "today",
-                    "phrase_start": 13,
-                    "phrase_end": 18,
-                    "timex_type": "DATE",
-                    "timex_value": start.isoformat(),
-                    "date_start": start,
-                    "date_end": end,
-                    "granularity": "day",
-                    "confidence": 0.9,
-                    "rule": "test",
-                    "created_at": BEGINNING + timedelta(minutes=rng.randrange(500_000)),
-                }
+                mention_row(event_id, article_id, "Talks opened today.", start, end, created_at)
             )
-    engine = client.app.state.engine
-    with Session(engine) as session:
-        session.execute(
-            insert(Article),
-            [
-                {
-                    "id": article_id,
-                    "url": "https://example.org/report",
-                    "text_sha256": "0" * 64,
-                    "title": "Report",
-                    "text": "Talks opened today.",
-                    "published_at": BEGINNING,
-                    "timezone": "UTC",
-                    "created_at": BEGINNING,
-                }
-            ],
-        )
-        session.execute(insert(Event), events)
-        session.execute(insert(EventEntity), entities)
-        session.execute(insert(Mention), mentions)
-        session.commit()
+    insert_archive(client.app.state.engine, article_id, BEGINNING, events, entities, mentions)
     actors = {entity["event_id"]: entity["name"] for entity in entities}
     return {"events": events, "mentions": mentions, "actors": actors}
 
