@@ -132,13 +132,9 @@ def list_events(
         conditions = _conditions(filters, walk=walk, on_sqlite=on_sqlite)
         statement = _page(stored_columns(rendering), conditions, limit, after, descending)
         return list(session.execute(statement))
-    # A class's bound applies unless it would reach before year 1.
-    bounded = tuple(filters.date_from.toordinal() > bound for bound in SPAN_CLASS_BOUNDS)
+    lower = _span_class_lower_bounds(filters.date_from)
+    bounded = tuple(bound is not None for bound in lower)
     if dataclasses.replace(filters, date_from=None, date_to=None) != EventFilters():
-        lower = [
-            filters.date_from - timedelta(days=bound) if applies else None
-            for bound, applies in zip(SPAN_CLASS_BOUNDS, bounded, strict=True)
-        ]
         conditions = _conditions(filters, walk=walk, on_sqlite=on_sqlite)
         statement = _span_class_pages(
             conditions, lower, limit, after, descending, rendering, lazy=walk and on_sqlite
@@ -150,12 +146,22 @@ def list_events(
     values = {"date_from": filters.date_from, "limit": limit}
     if filters.date_to is not None:
         values["date_to"] = filters.date_to
-    for span, bound in enumerate(SPAN_CLASS_BOUNDS):
-        if bounded[span]:
-            values[f"from_{span}"] = filters.date_from - timedelta(days=bound)
+    for span, bound in enumerate(lower):
+        if bound is not None:
+            values[f"from_{span}"] = bound
     if after is not None:
         values["after_date"], values["after_id"] = after
     return list(session.execute(statement, values))
+
+
+def _span_class_lower_bounds(date_from: date) -> list[date | None]:
+    """The least date_start of an event of each span class (but the last, which has none) that
+    can overlap a range from `date_from`: its longest span before. None where that would reach
+    before year 1."""
+    return [
+        date_from - timedelta(days=bound) if date_from.toordinal() > bound else None
+        for bound in SPAN_CLASS_BOUNDS
+    ]
 
 
 def _span_class_pages(
@@ -732,22 +738,17 @@ def fingerprint(session: Session, filters: EventFilters) -> tuple:
 
     Cheap enough to run before every timeline response, so that an unchanged timeline can be
     answered with 304 without serializing a single event: the aggregates read indexes alone
-    (the span-class index holds updated_at, the mentions' event index created_at; migration
-    `fingerprint_indexes`). With a lower date bound, each span class's slice is aggregated
-    apart, bounded as in `list_events`, so a week of a million-event archive reads a week's
-    index entries, not every event since the archive began; not with `q`, whose full-text
-    lookup would run once per slice.
+    (the span-class index holds updated_at, the mentions' (event_id, created_at, id) index the
+    rest; migration `fingerprint_indexes`). With a lower date bound, each span class's slice is
+    aggregated apart, bounded as in `list_events`, so a week of a million-event archive reads a
+    week's index entries, not every event since the archive began; not with `q`, whose
+    full-text lookup would run once per slice.
     """
     conditions = _conditions(filters)
     if filters.date_from is None or filters.q:
         slices = [conditions]
     else:
-        lower = [
-            filters.date_from - timedelta(days=bound)
-            if filters.date_from.toordinal() > bound
-            else None
-            for bound in SPAN_CLASS_BOUNDS
-        ]
+        lower = _span_class_lower_bounds(filters.date_from)
         slices = [
             [
                 *conditions,
@@ -756,6 +757,7 @@ def fingerprint(session: Session, filters: EventFilters) -> tuple:
             ]
             for span, bound in enumerate([*lower, None])
         ]
+    # Deleting an article removes mentions from events that survive; their sources change too.
     # An alias, so that the `q` filter's EXISTS over mentions still correlates on events only.
     backing = aliased(Mention)
     if conditions:
