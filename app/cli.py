@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -102,7 +103,61 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _database_problem(url: str, *, migrated: bool = True) -> str | None:
+    """What keeps a command from using the database at `url`, in words for its user: it cannot
+    be reached, or (`migrated`: the command needs it so) it is not at the code's revision. None
+    when neither: the error that asked is then a bug, and shown as one."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app import migrations
+    from app.db import create_db_engine
+
+    engine = create_db_engine(url)
+    try:
+        current = migrations.current_revision(engine)
+    except DBAPIError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        return (
+            f"Cannot reach the database at {_redact(url)}: {reason}. Check DATABASE_URL and "
+            "that the database server is running."
+        )
+    finally:
+        engine.dispose()
+    head = migrations.head_revision()
+    if migrated and current != head:
+        found = "it has no revision" if current is None else f"it is at revision {current}"
+        return (
+            f"The database at {_redact(url)} is not migrated ({found}; this version of the "
+            f"service needs {head}). Run `timeline migrate`, then this command again."
+        )
+    return None
+
+
+def _database_errors_explained(*, migrated: bool = True) -> Callable[[Callable], Callable]:
+    """A command whose database is unreachable or (`migrated`) not migrated says so and exits
+    with 1, instead of a traceback. Whatever it had committed stays (each batch is whole)."""
+
+    def explained(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            from sqlalchemy.exc import DBAPIError
+
+            try:
+                return command(*args, **kwargs)
+            except DBAPIError as error:
+                problem = _database_problem(get_settings().database_url, migrated=migrated)
+                if problem is None:
+                    raise
+                err.print(f"[red]{problem}[/red]")
+                raise typer.Exit(1) from error
+
+        return run
+
+    return explained
+
+
 @cli.command()
+@_database_errors_explained(migrated=False)
 def migrate(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
@@ -136,6 +191,7 @@ def migrate(
 
 
 @cli.command()
+@_database_errors_explained()
 def seed(
     seeds_dir: Annotated[
         Path | None, typer.Option("--dir", help="Seed folder [env TIMELINE_SEEDS_DIR].")
@@ -244,6 +300,7 @@ def _validated(where: str, record: Any, max_text_bytes: int):
 
 
 @cli.command()
+@_database_errors_explained()
 def ingest(
     paths: Annotated[
         list[Path],
@@ -450,6 +507,7 @@ def resolve_command(
 
 
 @cli.command()
+@_database_errors_explained()
 def export(
     format_: Annotated[
         str,

@@ -129,3 +129,47 @@ def test_ingest_reports_bad_records_and_fails(cli_database, tmp_path):
     result = runner.invoke(cli, ["ingest", str(bad)])
     assert result.exit_code == 1
     assert "1 failed" in result.output
+
+
+@pytest.fixture
+def unusable_database(monkeypatch, tmp_path, request):
+    """DATABASE_URL naming a database the commands cannot use: an unmigrated SQLite file, or a
+    PostgreSQL server nobody listens for."""
+    url = {
+        "unmigrated": f"sqlite:///{tmp_path / 'empty.db'}",
+        "unreachable": "postgresql+psycopg://postgres:secret@127.0.0.1:1/timeline",
+    }[request.param]
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield request.param
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("unusable_database", ["unmigrated", "unreachable"], indirect=True)
+@pytest.mark.parametrize("command", ["seed", "ingest", "export"])
+def test_commands_explain_a_database_they_cannot_use(unusable_database, command, tmp_path):
+    articles = tmp_path / "articles.ndjson"
+    articles.write_text(
+        json.dumps({"text": "Talks opened today.", "published_at": "2025-05-01T10:00:00Z"})
+    )
+    arguments = {"seed": [], "ingest": [str(articles)], "export": ["--format", "csv"]}[command]
+    result = runner.invoke(cli, [command, *arguments])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # said, not raised
+    if unusable_database == "unmigrated":
+        assert "is not migrated" in result.output and "timeline migrate" in result.output
+    else:
+        assert "Cannot reach the database" in result.output
+        assert "secret" not in result.output  # the password stays out of the message
+    assert "Traceback" not in result.output
+
+
+def test_migrate_explains_an_unreachable_database(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/timeline")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(cli, ["migrate"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "Cannot reach the database" in result.output
