@@ -136,7 +136,10 @@ def resolve(
                 and (
                     focus is None
                     or expression.date_start >= focus.first_day
-                    or "fiscal" in expression.text.lower()
+                    or (
+                        rulebook.own_calendar is not None
+                        and rulebook.own_calendar.search(expression.text) is not None
+                    )
                 )
             ):
                 # Results are reported for a period that is over: "the first quarter of 1990"

@@ -139,6 +139,8 @@ class Rulebook:
     # groups of them: (pattern, indexes of its triggers, indexes of its anchors).
     any_role: regex.Pattern[str] | None = None
     role_groups: tuple[tuple[regex.Pattern[str], tuple[int, ...], tuple[int, ...]], ...] = ()
+    # Marks a period named on a calendar of its own ("fiscal"): patterns.yaml, reOwnCalendar.
+    own_calendar: regex.Pattern[str] | None = None
     _word_cache: dict[str, WordRole] = field(default_factory=dict, compare=False)
 
     @property
@@ -618,4 +620,9 @@ def load_rulebook(language: str = "en") -> Rulebook:
         anchors=anchors,
         any_role=_any_word_of((*triggers, *anchors), "triggers and anchors"),
         role_groups=_role_groups(triggers, anchors),
+        own_calendar=(
+            _compile_regex(fragments["reOwnCalendar"], "reOwnCalendar")
+            if "reOwnCalendar" in fragments
+            else None
+        ),
     )
