@@ -41,6 +41,7 @@ from app.events import repository as event_repository
 from app.events import service as event_service
 from app.events.extraction import EventDraft
 from app.pagination import decode_cursor, encode_cursor, malformed_cursor
+from app.temporal.zones import local_time
 from app.wire_types import SUPPORTED_LANGUAGES
 
 log = logging.getLogger("app.ingest")
@@ -59,7 +60,7 @@ def to_public(article: Article) -> ArticlePublic:
         title=article.title,
         source=article.source,
         language=article.language,
-        published_at=event_service.local_time(article.published_at, article.timezone),
+        published_at=local_time(article.published_at, article.timezone),
         timezone=article.timezone,
         text_sha256=article.text_sha256,
         characters=len(article.text),

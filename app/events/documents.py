@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine, Row
 from sqlmodel import Session
 
 from app.events import repository
-from app.temporal.zones import zone
+from app.temporal.zones import local_time
 from app.timeline.formats import PublicEvent, csv_lines, csv_row, event_json
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ _DATETIME_JSON = TypeAdapter(datetime)
 
 def _published_text(published_at: object, zone_name: str) -> str:
     """An article's publication time in its own zone, exactly as pydantic writes it."""
-    moment = repository.instant(published_at).astimezone(zone(zone_name))
+    moment = local_time(repository.instant(published_at), zone_name)
     offset = moment.utcoffset()
     if offset is None or offset.seconds % 60 or offset.microseconds:
         # Historical zones have offsets in seconds, which isoformat writes and pydantic does not.

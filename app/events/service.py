@@ -31,16 +31,11 @@ from app.events.schemas import (
 from app.pagination import decode_cursor, encode_cursor, malformed_cursor
 from app.temporal import resolve
 from app.temporal.model import TemporalExpression
-from app.temporal.zones import zone
 
 if TYPE_CHECKING:
     # Only named in annotations: the page cache imports Starlette (and anyio), which the
     # bulk ingest (`timeline ingest`) would otherwise import for nothing.
     from app.page_cache import CachedBody, PageCache
-
-
-def local_time(moment: datetime, zone_name: str) -> datetime:
-    return moment.astimezone(zone(zone_name))
 
 
 def _is_own(mention: Mention | Row) -> bool:

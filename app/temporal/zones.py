@@ -37,6 +37,11 @@ def zone(name: str) -> tzinfo:
         ) from exc
 
 
+def local_time(moment: datetime, zone_name: str) -> datetime:
+    """An aware instant as the wall-clock time of `zone_name` (an IANA name or an offset)."""
+    return moment.astimezone(zone(zone_name))
+
+
 def offset_name(moment: datetime) -> str:
     """The fixed-zone name of an aware datetime's offset: 'UTC' or '±HH:MM'."""
     offset = moment.utcoffset()
