@@ -184,7 +184,7 @@ def public_events(session: Session, rows: Sequence[Row]) -> list[dict[str, Any]]
 
 
 def render(events: Sequence[PublicEvent]) -> list[tuple[bytes, bytes]]:
-    """(document, CSV row) of each event: `event_json` and the line `write_csv` writes."""
+    """(document, CSV row) of each event: `event_json` and its line of `write_csv`."""
     rows = csv_lines(csv_row(event) for event in events)
     return [(event_json(event), row) for event, row in zip(events, rows, strict=True)]
 

@@ -396,48 +396,38 @@ def csv_row(event: PublicEvent) -> list[str | float]:
     ]
 
 
-def csv_lines(rows: Iterable[Sequence[str | float]]) -> list[bytes]:
-    """Each row as its own encoded line, exactly as `write_csv`'s writer writes it."""
+def csv_lines(rows: Iterable[Sequence[str | float]]) -> Iterator[bytes]:
+    """Each row as its own encoded line. The csv module's default dialect is RFC 4180: CRLF line
+    ends, quotes doubled."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    lines = []
     for row in rows:
         writer.writerow(row)
-        lines.append(buffer.getvalue().encode())
+        yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
-    return lines
 
 
-CSV_HEADER = csv_lines([CSV_COLUMNS])[0]
+CSV_HEADER = next(csv_lines([CSV_COLUMNS]))
 
 
 def write_csv(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
-    # The csv module's default dialect is RFC 4180: CRLF line ends, quotes doubled.
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        writer.writerow(csv_row(event))
-        if buffer.tell() >= CHUNK_BYTES:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    return write_csv_rows(csv_lines(csv_row(event) for event in events), context)
 
 
 def write_ndjson(events: Iterable[PublicEvent], context: TimelineContext) -> Iterator[bytes]:
-    return _chunked(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE) for event in events)
+    return write_ndjson_documents(map(event_json, events), context)
 
 
 def write_ndjson_documents(documents: Iterable[bytes], context: TimelineContext) -> Iterator[bytes]:
-    """`write_ndjson` of events given as their JSON documents (`event_json`)."""
+    """`write_ndjson` of events given as their JSON documents (`event_json`): what exports send
+    from the stored documents (app.events.documents)."""
     return _chunked(document + b"\n" for document in documents)
 
 
 def write_csv_rows(rows: Iterable[bytes], context: TimelineContext) -> Iterator[bytes]:
-    """`write_csv` of events given as their encoded CSV rows (`csv_row`, as `write_csv` writes
-    each)."""
+    """`write_csv` of events given as their encoded CSV rows (`csv_lines` of `csv_row`): what
+    exports send from the stored rows (app.events.documents)."""
     return _chunked(itertools.chain([CSV_HEADER], rows))
 
 
