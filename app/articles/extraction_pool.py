@@ -24,9 +24,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from app.events.extraction import EventDraft, extract_events
+from app.events.extraction import EventDraft, drafts_from_text
 from app.events.gazetteer import Gazetteer, load_gazetteer
-from app.temporal import resolve
 from app.temporal.model import TemporalExpression
 
 # Articles per task: enough to amortise the round trip, few enough to keep the workers even.
@@ -79,13 +78,11 @@ def _start_worker(gazetteers: dict[str, Gazetteer]) -> None:
 
 
 def extract(job: Job, gazetteers: dict[str, Gazetteer] | None = None) -> Extracted:
-    # What `app.events.service.drafts_from_text` does, without importing the service (and with
-    # it the database code) into workers forked before the parent imported it.
     started = time.perf_counter()
-    expressions = resolve(job.text, job.published_at, timezone=job.timezone, language=job.language)
-    drafts = extract_events(
+    drafts = drafts_from_text(
         job.text,
-        expressions,
+        published_at=job.published_at,
+        timezone=job.timezone,
         language=job.language,
         gazetteer=(gazetteers if gazetteers is not None else _gazetteers).get(job.language),
     )

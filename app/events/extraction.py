@@ -78,12 +78,14 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
 
 from app.events.gazetteer import Gazetteer, Mention, load_gazetteer, read_yaml
 from app.events.sentences import split_sentences
+from app.temporal import resolve
 from app.temporal.model import TemporalExpression
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -465,6 +467,20 @@ def is_qualifying(expression: TemporalExpression) -> bool:
         and expression.value not in VAGUE_VALUES
         and expression.confidence >= MIN_EXPRESSION_CONFIDENCE
     )
+
+
+def drafts_from_text(
+    text: str,
+    *,
+    published_at: datetime,
+    timezone: str,
+    language: str = "en",
+    gazetteer: Gazetteer | None = None,
+) -> list[EventDraft]:
+    """The events an article's text supports, dated against its publication time. Pure: the
+    bulk ingest's worker processes run it without any database code imported."""
+    expressions = resolve(text, published_at, timezone=timezone, language=language)
+    return extract_events(text, expressions, language=language, gazetteer=gazetteer)
 
 
 def extract_events(

@@ -17,8 +17,9 @@ from app.articles.models import Article
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.events import consolidation, documents, repository
-from app.events.extraction import EventDraft, extract_events
-from app.events.gazetteer import Gazetteer
+
+# Re-exported: ingest and the tests reach drafts_from_text through the service.
+from app.events.extraction import EventDraft, drafts_from_text  # noqa: F401
 from app.events.models import Event, Mention
 from app.events.schemas import (
     EventBrief,
@@ -29,7 +30,6 @@ from app.events.schemas import (
     EventUpdate,
 )
 from app.pagination import decode_cursor, encode_cursor, malformed_cursor
-from app.temporal import resolve
 from app.temporal.model import TemporalExpression
 
 if TYPE_CHECKING:
@@ -207,19 +207,6 @@ def update(session: Session, event_id: uuid.UUID, data: EventUpdate) -> EventPub
 def delete(session: Session, event_id: uuid.UUID) -> None:
     repository.delete_event(session, get_event_or_404(session, event_id))
     _commit(session)
-
-
-def drafts_from_text(
-    text: str,
-    *,
-    published_at: datetime,
-    timezone: str,
-    language: str = "en",
-    gazetteer: Gazetteer | None = None,
-) -> list[EventDraft]:
-    """The events an article's text supports, dated against its publication time. Pure."""
-    expressions = resolve(text, published_at, timezone=timezone, language=language)
-    return extract_events(text, expressions, language=language, gazetteer=gazetteer)
 
 
 def _clock_time(value: str) -> str | None:
