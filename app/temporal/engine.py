@@ -21,8 +21,9 @@ from app.temporal.tense import TenseCues, sentence_tense
 from app.temporal.zones import zone
 
 # Expressions whose value depends on the sentence's tense carry a "TENSE:" direction (also
-# inside a shifted value: "AT+0week:TENSE:XXXX-03-06").
-_TENSE_DEPENDENT = "TENSE:"
+# inside a shifted value: "AT+0week:TENSE:XXXX-03-06"); a day anchored on the narrative
+# ("NARR:XXXX-03-05", "NARR:XXXX-XX-19") falls back to the tense when the text has no anchor.
+_TENSE_DEPENDENT = ("TENSE:", "NARR:")
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
 # period compared with, not a new one.
@@ -104,7 +105,10 @@ def resolve(
     tense_cues: TenseCues | None = None  # found on first need: most texts never need them
     for candidate in extract(text, rulebook):
         tense = None
-        if _TENSE_DEPENDENT in candidate.underspecified or candidate.rule.calendar == "landing":
+        if (
+            any(marker in candidate.underspecified for marker in _TENSE_DEPENDENT)
+            or candidate.rule.calendar == "landing"
+        ):
             if tense_cues is None:
                 tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
             tense = sentence_tense(text, candidate.start, candidate.end, tense_cues)

@@ -25,6 +25,9 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                week of March 6"; the unit's unknown value when the inner one has no day
     anchored   NARR:XXXX-03-05   a year-less day in the narrative anchor's year ("March 3 to 5":
                the 5 of the year "March 3" was resolved to); TENSE-resolved without an anchor
+               NARR:XXXX-XX-19   a month-less day in the narrative anchor's month, when the
+               text has moved to a month other than the reference one ("In January, the truce
+               began on the 19th"); TENSE-resolved otherwise
                NARRPREV:XXXX-WXX-5  NARRNEXT:XXXX-WXX-1   the weekday before / after the
                narrative anchor's day ("the previous Friday", "the following Monday"); PREV / NEXT
                from the reference day when the anchor is no day
@@ -76,6 +79,7 @@ _FOCUS = regex.compile(
     r"\|(?P<fallback>[^|]+)"
 )
 _NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d)")
+_NARRATIVE_MONTH = regex.compile(r"NARR:XXXX-XX-(?P<day>\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
     rf"NARR(?P<direction>PREV|NEXT):(?P<partial>XXXX-WXX-[1-7]){_SUFFIX}"
 )
@@ -476,6 +480,21 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
             period = period_of_value(f"{anchor.first_day.year:04d}{match['rest']}")
         if period is None:
             return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
+        resolution = _with_suffix(period, None)
+    elif match := _NARRATIVE_MONTH.fullmatch(underspecified):
+        anchor = context.narrative_anchor
+        period = None
+        if (
+            anchor is not None
+            and anchor.granularity in ("month", *_DAY_OR_FINER)
+            and anchor.first_day.replace(day=1) != context.reference_day.replace(day=1)
+        ):
+            # An anchor in the reference month is no evidence against the tense's choice
+            # ("Talks collapsed yesterday. On the 28th ..." written on the 12th is last month).
+            month = anchor.first_day
+            period = period_of_value(f"{month.year:04d}-{month.month:02d}-{match['day']}")
+        if period is None:
+            return resolve_value(f"TENSE:XXXX-XX-{match['day']}", calendar_mode, context)
         resolution = _with_suffix(period, None)
     elif match := _NARRATIVE_WEEKDAY.fullmatch(underspecified):
         anchor = context.narrative_anchor

@@ -291,6 +291,8 @@ def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, N
         """ "2 p.m." -> "14:00", "10:35 a.m." -> "10:35", "14.30" -> "14:30"."""
         if text.lower() in ("noon", "midday"):
             return "12:00"
+        if text.lower() == "midnight":
+            return "24:00"  # TIMEX3 writes the midnight that ends a day as T24:00
         match = _CLOCK.match(text.lower())
         if match is None:
             return "XX:XX"
