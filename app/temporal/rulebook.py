@@ -50,7 +50,8 @@ _HALF = regex.compile(r"(\d+) 1/2")
 _LATER_PART_OF_DAY = regex.compile(r"\b(?:afternoon|evening|night)\b", regex.IGNORECASE)
 _WORD_SEPARATOR = regex.compile(r"[\s-]+")
 _WHITESPACE = regex.compile(r"\s+")
-_CLOCK = regex.compile(r"(\d{1,2})(?:[:.h](\d\d))?\s*([ap])?")
+# "0500" (wire copy's GMT times) as well as "5", "5:00", "17.30", "5h30".
+_CLOCK = regex.compile(r"(\d{1,2})(?:[:.h]?(\d\d))?\s*([ap])?")
 _MAX_FRAGMENT_DEPTH = 8
 # A rule's default reach around its trigger words: far more than most matches and their
 # look-around context need (a rule with long matches or look-aheads may declare its own).
