@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime, tzinfo
 
+import regex
+
 from app.temporal.calendar import Period
 from app.temporal.errors import UnknownTimezoneError
 from app.temporal.extract import Candidate, extract
@@ -22,14 +24,20 @@ from app.temporal.zones import zone
 
 # Expressions whose value depends on the sentence's tense carry a "TENSE:" direction (also
 # inside a shifted value: "AT+0week:TENSE:XXXX-03-06"); a day anchored on the narrative
-# ("NARR:XXXX-03-05", "NARR:XXXX-XX-19") falls back to the tense when the text has no anchor.
-_TENSE_DEPENDENT = ("TENSE:", "NARR:")
+# ("NARR:XXXX-03-05", "NARR:XXXX-XX-19") falls back to the tense when the text has no anchor, a
+# known day ("KNOWN:2023-10-07") when the text was written before it.
+_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:")
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
 # period compared with, not a new one.
 _FOCUS_DEPENDENT = ("FOCUS-", "FOCUS@")
 # The granularity of a reporting period in company results ("the quarter", "a year earlier").
 _FOCUS_GRANULARITY = "quarter"
+# A day news names by its date alone ("KNOWN:2023-10-07"), a year-less day ("Oct. 7", "March 3
+# at 2 p.m.") and a day with its year ("2023-10-07").
+_KNOWN = "KNOWN:"
+_YEARLESS_DAY = regex.compile(r"TENSE:XXXX(?P<day>-\d\d-\d\d)(?P<suffix>T.+)?")
+_DAY_VALUE = regex.compile(r"(?P<year>\d{4})(?P<day>-\d\d-\d\d)")
 # Granularities an expression may have to serve as the anchor of "the next day" and the like.
 _ANCHORING_GRANULARITIES = frozenset(
     ("time", "part_of_day", "day", "week", "month", "quarter", "season", "year")
@@ -103,6 +111,10 @@ def resolve(
     narrative_anchor: Period | None = None
     focus: Period | None = None
     tense_cues: TenseCues | None = None  # found on first need: most texts never need them
+    # The year of each known day the text has named ("the Oct. 7 attack"): "since Oct. 7" later
+    # on is that day, not the tense's nearest Oct. 7; "on Oct. 7" may be this year's
+    # anniversary, and so may a day dated with its year ("Oct. 23, 1998 ... on Oct. 23").
+    known_days: dict[str, str] = {}
     for candidate in extract(text, rulebook):
         tense = None
         if (
@@ -113,6 +125,14 @@ def resolve(
                 tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
             tense = sentence_tense(text, candidate.start, candidate.end, tense_cues)
         underspecified, calendar = candidate.underspecified, candidate.rule.calendar
+        yearless = _YEARLESS_DAY.fullmatch(underspecified) if known_days else None
+        if (
+            yearless
+            and (year := known_days.get(yearless["day"]))
+            and rulebook.known_day_again is not None
+            and rulebook.known_day_again.search(text, max(0, candidate.start - 16), candidate.start)
+        ):
+            underspecified = f"{year}{yearless['day']}{yearless['suffix'] or ''}"
         # Values whose resolution looks at the text's anchors; every other value depends only
         # on the reference day and the tense.
         if "NARR" in underspecified or "DAY" in underspecified or "FOCUS" in underspecified:
@@ -122,6 +142,12 @@ def resolve(
             resolution = _resolve_unanchored(underspecified, calendar, tense, today)
         expression = _build(candidate, resolution, text)
         expressions.append(expression)
+        if (
+            underspecified.startswith(_KNOWN)
+            and expression.value is not None
+            and (day := _DAY_VALUE.match(expression.value))
+        ):
+            known_days[day["day"]] = day["year"]
         if (
             expression.is_dated
             and expression.type in ("DATE", "TIME")

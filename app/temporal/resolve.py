@@ -23,6 +23,8 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                the period of a unit that holds the inner value's day (its first day, its last
                when moving forward), moved by whole units: "the day before last Tuesday", "the
                week of March 6"; the unit's unknown value when the inner one has no day
+    known      KNOWN:2023-10-07   a day that news names by its date alone ("the Oct. 7 attack"):
+               that day once it has passed, else the month and day resolved by the tense
     anchored   NARR:XXXX-03-05   a year-less day in the narrative anchor's year ("March 3 to 5":
                the 5 of the year "March 3" was resolved to); TENSE-resolved without an anchor
                NARR:XXXX-XX-19   a month-less day in the narrative anchor's month, when the
@@ -78,6 +80,7 @@ _FOCUS = regex.compile(
     r"FOCUS(?:(?P<sign>[+-])(?P<count>\d+)(?P<unit>year|quarter|month)|@(?P<year>\d{4}))"
     r"\|(?P<fallback>[^|]+)"
 )
+_KNOWN_DAY = regex.compile(r"KNOWN:(?P<year>\d{4})(?P<rest>-\d\d-\d\d)")
 _NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d)")
 _NARRATIVE_MONTH = regex.compile(r"NARR:XXXX-XX-(?P<day>\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
@@ -460,6 +463,13 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
         if calendar_mode in ("trailing", "leading", "landing"):
             return _counted_interval(match, context, calendar_mode)
         return Resolution(_duration_value(match["amount"], match["unit"]))
+    if match := _KNOWN_DAY.fullmatch(underspecified):
+        period = period_of_value(underspecified.removeprefix("KNOWN:"))
+        if period is None or period.first_day > context.reference_day:
+            # Written before that day, the words name another one ("the Oct. 7 attack" of 1998).
+            return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
+        resolution = _with_suffix(period, None)
+        return _apply_calendar_mode(resolution, calendar_mode, context.reference_day)
     if match := _FOCUS.fullmatch(underspecified):
         if context.focus is None:
             return resolve_value(match["fallback"], calendar_mode, context)

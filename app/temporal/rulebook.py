@@ -142,6 +142,8 @@ class Rulebook:
     role_groups: tuple[tuple[regex.Pattern[str], tuple[int, ...], tuple[int, ...]], ...] = ()
     # Marks a period named on a calendar of its own ("fiscal"): patterns.yaml, reOwnCalendar.
     own_calendar: regex.Pattern[str] | None = None
+    # Ends the text before a year-less day that refers back to a known day: reKnownDayAgain.
+    known_day_again: regex.Pattern[str] | None = None
     _word_cache: dict[str, WordRole] = field(default_factory=dict, compare=False)
 
     @property
@@ -626,6 +628,11 @@ def load_rulebook(language: str = "en") -> Rulebook:
         own_calendar=(
             _compile_regex(fragments["reOwnCalendar"], "reOwnCalendar")
             if "reOwnCalendar" in fragments
+            else None
+        ),
+        known_day_again=(
+            _compile_regex(fragments["reKnownDayAgain"], "reKnownDayAgain")
+            if "reKnownDayAgain" in fragments
             else None
         ),
     )
