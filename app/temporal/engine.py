@@ -9,7 +9,7 @@ expression; the reporting period: the last completed quarter named), resolves th
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 
 import regex
 
@@ -26,7 +26,9 @@ from app.temporal.zones import zone
 # inside a shifted value: "AT+0week:TENSE:XXXX-03-06"); a day anchored on the narrative
 # ("NARR:XXXX-03-05", "NARR:XXXX-XX-19") falls back to the tense when the text has no anchor, a
 # known day ("KNOWN:2023-10-07") when the text was written before it.
-_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:")
+# A clock time of no named day ("DAY+0dayT23:00") may fall on the other side of the moment of
+# writing, which the tense tells.
+_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", "DAY+0dayT")
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
 # period compared with, not a new one.
@@ -106,6 +108,10 @@ def resolve(
     UnknownTimezoneError (a ValueError) for an unknown zone.
     """
     today = reference_day(reference_time, timezone)
+    local = reference_time.astimezone(_zone(timezone))
+    # A time stamp of exactly midnight is a bare date (news archives date stories so): it says
+    # nothing of the moment of writing.
+    clock = None if local.time() == time(0) else f"{local.hour:02d}:{local.minute:02d}"
     rulebook = load_rulebook(language)
     expressions: list[TemporalExpression] = []
     narrative_anchor: Period | None = None
@@ -136,7 +142,7 @@ def resolve(
         # Values whose resolution looks at the text's anchors; every other value depends only
         # on the reference day and the tense.
         if "NARR" in underspecified or "DAY" in underspecified or "FOCUS" in underspecified:
-            context = Context(today, narrative_anchor, tense, focus)
+            context = Context(today, narrative_anchor, tense, focus, clock)
             resolution = resolve_value(underspecified, calendar, context)
         else:
             resolution = _resolve_unanchored(underspecified, calendar, tense, today)

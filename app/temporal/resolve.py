@@ -142,6 +142,8 @@ class Context:
     narrative_anchor: Period | None  # the last dated expression before this one, if any
     tense: str | None  # "past", "future" or None
     focus: Period | None = None  # the reporting period under discussion (a quarter), if any
+    # The reference time's local "HH:MM"; None when it is a bare date (a midnight time stamp).
+    reference_clock: str | None = None
 
 
 def _with_suffix(period: Period, suffix: str | None) -> Resolution:
@@ -174,6 +176,8 @@ def _resolve_relative(
     anchor = context.narrative_anchor
     if match["anchor"] == "DAY" and anchor is not None and anchor.granularity in _DAY_OR_FINER:
         anchor_day = anchor.first_day
+    elif match["anchor"] == "DAY" and count == "0":
+        anchor_day += timedelta(days=_clock_day_shift(match["suffix"], context))
     if match["anchor"] == "NARR" and context.narrative_anchor is not None:
         anchor = context.narrative_anchor
         if GRANULARITY_RANK[anchor.granularity] > GRANULARITY_RANK[unit]:
@@ -196,6 +200,20 @@ def _resolve_relative(
             return Resolution(_UNKNOWN_VALUE[unit])
         period = part
     return _with_suffix(period, match["suffix"])
+
+
+def _clock_day_shift(suffix: str | None, context: Context) -> int:
+    """A clock time of no named day is on the reference day, unless the tense puts it on the
+    other side of the moment of writing: "drones struck at 11 p.m." written at 8 a.m. is last
+    night, "he will speak at 7 a.m." written at 8 p.m. is tomorrow morning."""
+    clock = suffix[1:] if suffix and ":" in suffix else None
+    if clock is None or context.reference_clock is None:
+        return 0
+    if context.tense == "past" and clock > context.reference_clock:
+        return -1
+    if context.tense == "future" and clock < context.reference_clock:
+        return 1
+    return 0
 
 
 def _weekday_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
