@@ -336,12 +336,28 @@ class TenseCues:
 
 
 def _clause_bounds(text: str, start: int, end: int, left: int, right: int) -> tuple[int, int]:
-    """`left:right` narrowed to the clause of `start:end`: between the commas or semicolons
-    (followed by a space, so not "1,300") nearest to it."""
+    """`left:right` narrowed to the clause of `start:end`: between the commas, semicolons
+    (followed by a space, so not "1,300") or words "that" nearest to it.
+
+    "that" opens a reported clause with a tense of its own: in "warned on Thursday that strikes
+    could harm relations" the warning is past, whatever may come of the strikes; in "said that
+    talks could resume on Thursday" the talks are still to come, whatever "said" says.
+    """
     comma = max(text.rfind(", ", left, start), text.rfind("; ", left, start))
     if comma >= 0:
         left = comma + 1
-    after = [i for i in (text.find(", ", end, right), text.find("; ", end, right)) if i >= 0]
+    that = text.rfind(" that ", left, start)
+    if that >= 0:
+        left = that + len(" that")
+    after = [
+        i
+        for i in (
+            text.find(", ", end, right),
+            text.find("; ", end, right),
+            text.find(" that ", end, right),
+        )
+        if i >= 0
+    ]
     if after:
         right = min(after)
     return left, right
