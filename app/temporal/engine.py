@@ -142,7 +142,14 @@ def resolve(
         # Values whose resolution looks at the text's anchors; every other value depends only
         # on the reference day and the tense.
         if "NARR" in underspecified or "DAY" in underspecified or "FOCUS" in underspecified:
-            context = Context(today, narrative_anchor, tense, focus, clock)
+            zoned = (
+                rulebook.other_clock_zone is not None
+                and rulebook.other_clock_zone.search(text, candidate.start, candidate.end)
+                is not None
+            )
+            # A clock in another zone ("1500 GMT") is not comparable with the local moment of
+            # writing, so it stays on the day the text names.
+            context = Context(today, narrative_anchor, tense, focus, None if zoned else clock)
             resolution = resolve_value(underspecified, calendar, context)
         else:
             resolution = _resolve_unanchored(underspecified, calendar, tense, today)

@@ -144,6 +144,8 @@ class Rulebook:
     own_calendar: regex.Pattern[str] | None = None
     # Ends the text before a year-less day that refers back to a known day: reKnownDayAgain.
     known_day_again: regex.Pattern[str] | None = None
+    # Finds a zone other than the text's own in a clock time: reOtherClockZone.
+    other_clock_zone: regex.Pattern[str] | None = None
     _word_cache: dict[str, WordRole] = field(default_factory=dict, compare=False)
 
     @property
@@ -633,6 +635,11 @@ def load_rulebook(language: str = "en") -> Rulebook:
         known_day_again=(
             _compile_regex(fragments["reKnownDayAgain"], "reKnownDayAgain")
             if "reKnownDayAgain" in fragments
+            else None
+        ),
+        other_clock_zone=(
+            _compile_regex(fragments["reOtherClockZone"], "reOtherClockZone")
+            if "reOtherClockZone" in fragments
             else None
         ),
     )
