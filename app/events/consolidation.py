@@ -17,7 +17,9 @@ Among those, the score weighs shared actors (and whether the mention's subject i
 event's), shared locations, the category (equal, or in the same CAMEO quad class) and the wording
 (content-word overlap with the event's title and with each sentence backing it); unknowns (no
 actors, no locations, a `statement`) count half. The best candidate at or above `JOIN_THRESHOLD`
-wins, else the mention starts a new event.
+wins, else the mention starts a new event; of candidates with the very same score, the first in
+the repository's order, (date_start, id), with ids in creation order (`models.new_id`), so that
+the same articles ingested in the same order are grouped the same way every time.
 
 Deriving (`derive`). An event's dates are the most precise dates consistent with all its
 mentions: the intersection of their intervals (a `week` mention plus a `day` mention inside it

@@ -849,7 +849,9 @@ def candidate_events_for_many(
 ) -> list[Row]:
     """`candidate_events` for all the mentions of an article in one query: events in any of
     the probes' date windows (overlapping windows merged) naming any of their actors or places.
-    The caller checks each probe against each event; this only bounds what is read.
+    The caller checks each probe against each event; this only bounds what is read. In
+    (date_start, id) order, which is also the order `consolidation.best_match` breaks exact
+    ties in: ids are in creation order (`models.new_id`), so ties go the same way every run.
 
     Plain rows with the columns of `CANDIDATE_COLUMNS` as attributes, not ORM objects: ingest
     reads dozens per article and writes the changed ones back in bulk (`update_events`)."""

@@ -20,7 +20,7 @@ from app.events import consolidation, documents, repository
 
 # Re-exported: ingest and the tests reach drafts_from_text through the service.
 from app.events.extraction import EventDraft, drafts_from_text  # noqa: F401
-from app.events.models import Event, Mention
+from app.events.models import Event, Mention, new_id
 from app.events.schemas import (
     EventBrief,
     EventCreate,
@@ -251,7 +251,7 @@ def _mention_row(
     """A `mentions` row for the draft (inserted in bulk: ORM objects cost ~1 ms each)."""
     expression = draft.expression
     return {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "event_id": event_id,
         "article_id": article.id,
         "sentence": draft.description,
@@ -554,8 +554,9 @@ def _cached_candidates(
         names = entities[event.id]
         if not actors.isdisjoint(names["actor"]) or not locations.isdisjoint(names["location"]):
             found.append(event)
-    # In the query's order, (date_start, id): a UUID orders by its `int`, which compares
-    # without a call of UUID.__eq__/__lt__ (Python methods) for every pair of equal dates.
+    # In the query's order, (date_start, id), which decides ties (ids are in creation order):
+    # a UUID orders by its `int`, which compares without a call of UUID.__eq__/__lt__ (Python
+    # methods) for every pair of equal dates.
     found.sort(key=lambda event: (event.date_start, event.id.int))
     return found[:limit]
 
@@ -719,7 +720,7 @@ def store_drafts(
                 target = best.id
                 pool = [other for other in pool if other is not best]
         if target is None:
-            target = uuid.uuid4()
+            target = new_id()
             new_ids.append(target)
             states[target] = _draft_state(draft)
         else:
