@@ -129,6 +129,36 @@ CALENDAR_UNITS: dict[str, CalendarUnit] = {
 }
 
 
+def easter_sunday(year: int, orthodox: bool = False) -> date:
+    """Easter Sunday of `year` as a Gregorian date: the Western (Gregorian computus) or the
+    Orthodox one (Julian computus, its Julian date moved onto the Gregorian calendar).
+
+    Written out here rather than taken from `dateutil.easter`: python-dateutil reaches this
+    project only through dateparser, which only the benchmark uses, and the engine must not
+    break the day that dependency goes.
+    """
+    if orthodox:
+        # Meeus's Julian algorithm.
+        a, b, c = year % 4, year % 7, year % 19
+        d = (19 * c + 15) % 30
+        e = (2 * a + 4 * b - d + 34) % 7
+        month, day = divmod(d + e + 114, 31)
+        # Julian to Gregorian: the gap grows by a day in each century year that is not a
+        # Gregorian leap year (13 days from March 1900 to February 2100).
+        gap = year // 100 - year // 400 - 2
+        return date(year, month, day + 1) + timedelta(days=gap)
+    # The anonymous Gregorian algorithm (Meeus/Jones/Butcher).
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    leap = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * leap) // 451
+    month, day = divmod(h + leap - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
 def move_day(day: date, unit_name: str, count: int) -> date:
     """`day` moved by `count` whole units, keeping the day of month where the month allows."""
     unit = CALENDAR_UNITS[unit_name]

@@ -10,6 +10,9 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
     cyclic     TENSE:XXXX-08  PREV:XXXX-WXX-5  NEXT:XXXX-SU  THIS:XXXX-Q1  TENSE:XXXX-WXX-3TNI
                TENSE:XXXX-XX-11 (the 11th of some month)  TENSE:XXXX-11-W4-4 (the fourth
                Thursday of November; "-L" the last, "@02" counted from the 2nd)
+               TENSE:XXXX-PASCHA-2 (Good Friday: Easter Sunday moved by days; "OPASCHA" the
+               Orthodox Easter; "-WEEK" / "-WEEKEND" the ISO week / weekend holding that day;
+               "-Y2022" that of the year 2022 only)
                a year/week-less value; the direction picks the occurrence: PREV = the latest one
                that ended before the reference day, NEXT = the first that starts after it,
                THIS = the one containing it (else the nearest), TENSE = decided by the sentence
@@ -57,9 +60,12 @@ from app.temporal.calendar import (
     CLOCK_DURATION_DESIGNATORS,
     DURATION_IN_YEARS,
     GRANULARITY_RANK,
+    MAX_YEAR,
+    MIN_YEAR,
     SMALLER_UNIT,
     Period,
     add_months,
+    easter_sunday,
     format_duration,
     move_day,
     period_containing,
@@ -261,6 +267,23 @@ def _floating_candidates(partial: regex.Match[str], reference_day: date) -> Iter
         yield Period(day.isoformat(), day, day, "day")
 
 
+def _easter_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
+    offset = int(partial["offset"])
+    years = range(reference_day.year - 2, reference_day.year + 3)
+    if partial["year"]:
+        years = range(int(partial["year"]), int(partial["year"]) + 1)
+    for year in years:
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            continue
+        day = easter_sunday(year, orthodox=partial["orthodox"] is not None) + timedelta(offset)
+        if partial["span"] == "-WEEK":
+            yield period_containing(day, "week")
+        elif partial["span"] == "-WEEKEND":
+            yield weekend_of(day)
+        else:
+            yield Period(day.isoformat(), day, day, "day")
+
+
 def _yearly_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
     for year in range(reference_day.year - 2, reference_day.year + 3):
         period = period_of_value(f"{year:04d}{partial['rest']}")
@@ -280,6 +303,14 @@ _CYCLIC_KINDS: tuple[tuple[regex.Pattern[str], Callable, str], ...] = (
             r"XXXX-(?P<month>\d\d)-W(?P<weekday>[1-7])-(?P<nth>[1-5L])(?:@(?P<after>\d\d))?"
         ),
         _floating_candidates,
+        "nearest",
+    ),
+    (
+        regex.compile(
+            r"XXXX-(?P<orthodox>O)?PASCHA(?P<offset>[+-]\d{1,2})(?P<span>-WEEK|-WEEKEND)?"
+            r"(?:-Y(?P<year>\d{4}))?"
+        ),
+        _easter_candidates,
         "nearest",
     ),
     (
