@@ -12,7 +12,6 @@ the span. Modifiers ("early", "almost", "mid-") then extend a chosen span to the
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import operator
 import re
@@ -24,6 +23,7 @@ from typing import Any
 import regex
 
 from app.temporal.rulebook import Modifier, Rule, Rulebook
+from app.temporal.words import splits_alike
 
 _MODIFIER_WINDOW = 40  # characters before a span in which a modifier is looked for
 _START = operator.itemgetter(0)
@@ -55,27 +55,12 @@ _SPLIT = regex.compile(r"(\w+)")
 _ASCII_SPLIT = re.compile(r"(\w+)")
 _NON_WORD = regex.compile(r"\W")
 _ASCII_NON_WORD = re.compile(r"\W")
-# Characters (beyond ASCII) on whose \w both engines agree, by block: Latin, Greek, Cyrillic,
-# punctuation and currency signs, what news text holds.
-_CHECKED_BLOCKS = ((0x80, 0x530), (0x2000, 0x20D0))
 _CHUNK = 1 << 16  # characters split at a time (a long text is not held as a list of words)
-
-
-@functools.cache
-def _foreign_character() -> re.Pattern[str]:
-    r"""Matches a character on whose \w the standard library and regex may disagree."""
-    agreed = [
-        char
-        for first, last in _CHECKED_BLOCKS
-        for char in map(chr, range(first, last))
-        if (_WORD.match(char) is None) == (_ASCII_NON_WORD.match(char) is not None)
-    ]
-    return re.compile("[^\\x00-\\x7f" + "".join(map(re.escape, agreed)) + "]")
 
 
 def _split_of(text: str) -> tuple[Callable[[str], list[str]], Callable[..., Any]]:
     """The split into words (see `_SPLIT`) and the non-word search that fit `text`."""
-    if text.isascii() or _foreign_character().search(text) is None:
+    if splits_alike(text):
         return _ASCII_SPLIT.split, _ASCII_NON_WORD.search
     return _SPLIT.split, _NON_WORD.search
 

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import regex
+
+from app.temporal.words import splits_alike
 
 _REACH = 200  # characters looked at on each side of an expression
 _DEADLINE_WINDOW = 16  # characters before an expression in which a deadline signal is looked for
@@ -45,10 +48,14 @@ def sentence_end_pattern(not_after: str = "") -> regex.Pattern[str]:
 _QUOTE_MARKS = ("``", "''", '"', "“", "”")
 # A word as the cues see it: a run of word characters, or an apostrophe and one right after a
 # word ("won't" is "won" + "'t", "they'll" is "they" + "'ll"). The standard library's engine is
-# faster for this simple scan; the branches never start at the same character, so trying the
-# common one first changes nothing but the speed.
-_TOKEN = re.compile(r"\w+|(?<=\w)['’]\w+")
+# faster for this simple scan, where its words are regex's (`words.splits_alike`: not in
+# "¼A", one word to `re`, two to the cue regex); the branches never start at the same
+# character, so trying the common one first changes nothing but the speed.
+_WORD_SOURCE = r"\w+|(?<=\w)['’]\w+"
+_TOKEN = re.compile(_WORD_SOURCE)
+_REGEX_TOKEN = regex.compile(_WORD_SOURCE)
 _TOKEN_TEXT = re.Match.group
+_REGEX_TOKEN_TEXT = operator.methodcaller("group")  # the rare texts `re` may not split
 _TOKEN_BATCH = 4096  # words looked up at a time
 _TOP_LEVEL_BAR = regex.compile(r"\\.|\[(?:\\.|[^\]])*\]|[()|]")
 _CACHE_SIZE = 100_000
@@ -165,11 +172,13 @@ class TenseLexicon:
         if len(cache) >= _CACHE_SIZE:
             cache.clear()  # a crude bound; words repeat, so it refills quickly
         covered = 0  # cues may not overlap: a phrase consumes the words inside it
-        tokens_found = _TOKEN.finditer(text, pos, len(text) if endpos is None else endpos)
+        alike = splits_alike(text)
+        token, token_text = (_TOKEN, _TOKEN_TEXT) if alike else (_REGEX_TOKEN, _REGEX_TOKEN_TEXT)
+        tokens_found = token.finditer(text, pos, len(text) if endpos is None else endpos)
         # Looked up in C (map), a batch at a time; Python only loops over the words that may be
         # cues (and over all of them when some are new to the cache).
         while tokens := list(itertools.islice(tokens_found, _TOKEN_BATCH)):
-            known_of = list(map(cache.get, map(_TOKEN_TEXT, tokens)))
+            known_of = list(map(cache.get, map(token_text, tokens)))
             if None in known_of:
                 for index, known in enumerate(known_of):
                     if known is None:

@@ -82,3 +82,17 @@ def test_past_guess_and_negated_could_are_no_future() -> None:
 
 def test_the_month_may_is_no_modal() -> None:
     assert _cues("talks in May resume") == []
+
+
+def test_cues_split_words_as_the_cue_regex_does() -> None:
+    # "¼" is a word character to the standard library, not to regex: "¼A" is no article "A"
+    # there, and "aa0ed" after it was taken for a past participle (found by hypothesis).
+    rulebook = load_rulebook("en")
+    text = "¼A aa0ed"
+    expected = [
+        (cue.start(), cue.end())
+        for cue in rulebook.tense_cues.finditer(text)
+        if cue.group("neutral") is None
+    ]
+    assert expected == []
+    assert [(start, end) for start, end, _ in rulebook.tense_lexicon.find(text)] == expected

@@ -17,8 +17,6 @@ from hypothesis import strategies as st
 
 from app.temporal import extract as extract_module
 from app.temporal.extract import (
-    _CHECKED_BLOCKS,
-    _foreign_character,
     _stretches_by_slot,
     _to_word_ends,
     _word_end,
@@ -26,6 +24,7 @@ from app.temporal.extract import (
     extract,
 )
 from app.temporal.rulebook import load_rulebook
+from app.temporal.words import CHECKED_BLOCKS, foreign_character
 
 REFERENCE = datetime(2025, 3, 12, 20, 0, tzinfo=UTC)
 WORD = regex.compile(r"\w+")
@@ -76,8 +75,8 @@ def _words(text: str) -> list[tuple[int, int, str]]:
 
 
 def test_foreign_characters_are_those_the_engines_may_disagree_on() -> None:
-    foreign = _foreign_character()
-    for first, last in ((0, 128), *_CHECKED_BLOCKS, (0x300, 0x370), (0x2070, 0x2190)):
+    foreign = foreign_character()
+    for first, last in ((0, 128), *CHECKED_BLOCKS, (0x300, 0x370), (0x2070, 0x2190)):
         for char in map(chr, range(first, last)):
             if foreign.match(char) is None:
                 assert (WORD.match(char) is None) == (re.match(r"\w", char) is None), hex(ord(char))
