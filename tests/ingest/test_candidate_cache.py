@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import update
 from sqlmodel import Session
 
@@ -18,13 +17,6 @@ from app.events import service as event_service
 from tests.ingest.test_ingest_many import MAX_BYTES, corpus_articles
 
 SENTINEL = [(datetime(2000, 1, 1, tzinfo=UTC), uuid.UUID(int=1), "known to the cache alone")]
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = create_db_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def batch(session: Session, cache: event_service.CandidateCache, drafts) -> None:

@@ -14,7 +14,6 @@ from sqlmodel import Session
 from app.articles import service as article_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate
-from app.db import create_db_engine
 from app.events.models import Mention, new_id
 from tests.ingest.test_ingest_many import MAX_BYTES, clear
 
@@ -73,13 +72,6 @@ def _bulk(workers: int, batch_size: int):
         )
 
     return ingest
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = create_db_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.mark.parametrize(

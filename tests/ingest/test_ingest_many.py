@@ -10,7 +10,6 @@ from sqlmodel import Session
 from app.articles import service as article_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate
-from app.db import create_db_engine
 from app.events.models import Event, Mention
 from benchmarks.events import load_corpus
 from tests.ingest.snapshot import snapshot
@@ -35,13 +34,6 @@ def corpus_articles() -> list[ArticleCreate]:
     articles.append(articles[3].model_copy(update={"url": None}))  # same text: a duplicate
     articles.append(articles[5].model_copy(update={"text": articles[5].text + " Updated."}))
     return articles
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = create_db_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def one_by_one(engine, articles, *, consolidate=True) -> list[tuple[bool, int]]:
