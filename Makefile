@@ -45,6 +45,7 @@ format: install ## Apply ruff's fixes and formatting
 bench: install ## Run every benchmark (figures go to BENCHMARKS.md with their commands)
 	@command -v wrk >/dev/null || { echo "query_load needs wrk: apt-get install wrk"; exit 2; }
 	$(BIN)/python benchmarks/tempeval.py
+	$(BIN)/python benchmarks/news_probe.py
 	$(BIN)/python benchmarks/events.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/exports.py
