@@ -28,7 +28,8 @@ from app.temporal.zones import zone
 # known day ("KNOWN:2023-10-07") when the text was written before it.
 # A clock time of no named day ("DAY+0dayT23:00") may fall on the other side of the moment of
 # writing, which the tense tells.
-_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", "DAY+0dayT")
+_CLOCK_OF_NO_DAY = "DAY+0dayT"
+_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", _CLOCK_OF_NO_DAY)
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
 # period compared with, not a new one.
@@ -143,7 +144,8 @@ def resolve(
         # on the reference day and the tense.
         if "NARR" in underspecified or "DAY" in underspecified or "FOCUS" in underspecified:
             zoned = (
-                rulebook.other_clock_zone is not None
+                _CLOCK_OF_NO_DAY in underspecified
+                and rulebook.other_clock_zone is not None
                 and rulebook.other_clock_zone.search(text, candidate.start, candidate.end)
                 is not None
             )
