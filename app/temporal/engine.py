@@ -8,7 +8,9 @@ expression; the reporting period: the last completed quarter named), resolves th
 
 from __future__ import annotations
 
+import bisect
 import functools
+from dataclasses import replace
 from datetime import date, datetime, time, tzinfo
 
 import regex
@@ -18,7 +20,7 @@ from app.temporal.errors import UnknownTimezoneError
 from app.temporal.extract import Candidate, extract
 from app.temporal.model import TemporalExpression
 from app.temporal.resolve import Context, Resolution, narrow_to_third, resolve_value
-from app.temporal.rulebook import load_rulebook
+from app.temporal.rulebook import Rulebook, load_rulebook
 from app.temporal.tense import TenseCues, sentence_tense
 from app.temporal.zones import zone
 
@@ -39,6 +41,7 @@ _FOCUS_GRANULARITY = "quarter"
 # A day news names by its date alone ("KNOWN:2023-10-07"), a year-less day ("Oct. 7", "March 3
 # at 2 p.m.") and a day with its year ("2023-10-07").
 _KNOWN = "KNOWN:"
+_REPORTED = "REPORT"
 _YEARLESS_DAY = regex.compile(r"TENSE:XXXX(?P<day>-\d\d-\d\d)(?P<suffix>T.+)?")
 _DAY_VALUE = regex.compile(r"(?P<year>\d{4})(?P<day>-\d\d-\d\d)")
 # Granularities an expression may have to serve as the anchor of "the next day" and the like.
@@ -122,6 +125,7 @@ def resolve(
     # on is that day, not the tense's nearest Oct. 7; "on Oct. 7" may be this year's
     # anniversary, and so may a day dated with its year ("Oct. 23, 1998 ... on Oct. 23").
     known_days: dict[str, str] = {}
+    reported: list[tuple[int, Candidate]] = []  # counted from the day of a report, if named
     for candidate in extract(text, rulebook):
         tense = None
         if (
@@ -157,6 +161,8 @@ def resolve(
             resolution = _resolve_unanchored(underspecified, calendar, tense, today)
         expression = _build(candidate, resolution, text)
         expressions.append(expression)
+        if underspecified.startswith(_REPORTED):
+            reported.append((len(expressions) - 1, candidate))
         if (
             underspecified.startswith(_KNOWN)
             and expression.value is not None
@@ -192,4 +198,49 @@ def resolve(
                 # earlier quarter named after it ("after a flat second quarter") is a contrast,
                 # not a new one; a fiscal quarter is on another calendar, so it may be.
                 focus = narrative_anchor
+    if reported:
+        # The report's day may come after the expression in its sentence ("... overnight, the
+        # air force said on Sunday"), so these are dated once every expression is.
+        if tense_cues is None:
+            tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
+        _date_from_reports(text, today, expressions, reported, rulebook, tense_cues)
     return expressions
+
+
+def _date_from_reports(
+    text: str,
+    today: date,
+    expressions: list[TemporalExpression],
+    reported: list[tuple[int, Candidate]],
+    rulebook: Rulebook,
+    cues: TenseCues,
+) -> None:
+    """Re-date each expression counted from its report's day ("REPORT-1dayTNI") on the day a
+    reporting verb of its sentence names, if one does; else it keeps the reference day's."""
+    if rulebook.reported_on is None:
+        return
+    starts = [expression.start for expression in expressions]
+    for index, candidate in reported:
+        own = expressions[index]
+        left, right = cues.sentence_bounds(len(text), own.start, own.end)
+        report_day = None
+        for other in expressions[
+            bisect.bisect_left(starts, left) : bisect.bisect_left(starts, right)
+        ]:
+            if (
+                other is not own
+                and other.granularity == "day"
+                and other.date_start is not None
+                and rulebook.reported_on.search(text, max(left, other.start - 40), other.start)
+            ):
+                report_day = other.date_start
+                break
+        if report_day is None:
+            continue
+        resolution = resolve_value(
+            candidate.underspecified, "period", Context(today, None, None, report_day=report_day)
+        )
+        if resolution.first_day is not None:
+            # The night runs into the report's day, as "overnight" runs into the reference day.
+            resolution = replace(resolution, last_day=report_day, granularity="range")
+        expressions[index] = _build(candidate, resolution, text)

@@ -6,7 +6,9 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
     relative   REF-1day  REF+0month  NARR+1week  REF+0dayTEV          <anchor><±n><unit>[T<suffix>]
                REF is the reference day; NARR is the narrative anchor (the last dated expression
                before this one in the text, the reference day when there is none); DAY is the
-               narrative anchor when it is one day ("at 10 p.m." after "on Friday"), else REF
+               narrative anchor when it is one day ("at 10 p.m." after "on Friday"), else REF;
+               REPORT is the day the sentence says its report was made ("drones struck
+               overnight, the air force said on Sunday"), else REF
     cyclic     TENSE:XXXX-08  PREV:XXXX-WXX-5  NEXT:XXXX-SU  THIS:XXXX-Q1  TENSE:XXXX-WXX-3TNI
                TENSE:XXXX-XX-11 (the 11th of some month)  TENSE:XXXX-11-W4-4 (the fourth
                Thursday of November; "-L" the last, "@02" counted from the 2nd)
@@ -76,7 +78,7 @@ from app.temporal.calendar import (
 _UNITS = "|".join([*CALENDAR_UNITS, *CLOCK_DURATION_DESIGNATORS])
 _SUFFIX = r"(?P<suffix>T(?:MO|MI|AF|EV|NI|DT|\d\d:\d\d))?"
 _RELATIVE = regex.compile(
-    rf"(?P<anchor>REF|NARR|DAY)(?P<sign>[+-])(?P<count>\d+|X)(?P<unit>{_UNITS})"
+    rf"(?P<anchor>REF|NARR|DAY|REPORT)(?P<sign>[+-])(?P<count>\d+|X)(?P<unit>{_UNITS})"
     rf"(?P<within>-(?:\d\d|Q[1-4]|SP|SU|FA|WI))?{_SUFFIX}"
 )
 _CYCLIC = regex.compile(
@@ -150,6 +152,8 @@ class Context:
     focus: Period | None = None  # the reporting period under discussion (a quarter), if any
     # The reference time's local "HH:MM"; None when it is a bare date (a midnight time stamp).
     reference_clock: str | None = None
+    # The day the sentence says its report was made ("the air force said on Sunday"), if any.
+    report_day: date | None = None
 
 
 def _with_suffix(period: Period, suffix: str | None) -> Resolution:
@@ -184,6 +188,8 @@ def _resolve_relative(
         anchor_day = anchor.first_day
     elif match["anchor"] == "DAY" and count == "0":
         anchor_day += timedelta(days=_clock_day_shift(match["suffix"], context))
+    elif match["anchor"] == "REPORT" and context.report_day is not None:
+        anchor_day = context.report_day
     if match["anchor"] == "NARR" and context.narrative_anchor is not None:
         anchor = context.narrative_anchor
         if GRANULARITY_RANK[anchor.granularity] > GRANULARITY_RANK[unit]:

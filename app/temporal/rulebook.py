@@ -146,6 +146,8 @@ class Rulebook:
     known_day_again: regex.Pattern[str] | None = None
     # Finds a zone other than the text's own in a clock time: reOtherClockZone.
     other_clock_zone: regex.Pattern[str] | None = None
+    # Ends the text before a weekday that dates a report: reReportedOn.
+    reported_on: regex.Pattern[str] | None = None
     _word_cache: dict[str, WordRole] = field(default_factory=dict, compare=False)
 
     @property
@@ -640,6 +642,11 @@ def load_rulebook(language: str = "en") -> Rulebook:
         other_clock_zone=(
             _compile_regex(fragments["reOtherClockZone"], "reOtherClockZone")
             if "reOtherClockZone" in fragments
+            else None
+        ),
+        reported_on=(
+            _compile_regex(fragments["reReportedOn"], "reReportedOn")
+            if "reReportedOn" in fragments
             else None
         ),
     )
