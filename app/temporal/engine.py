@@ -42,6 +42,10 @@ _FOCUS_GRANULARITY = "quarter"
 # at 2 p.m.") and a day with its year ("2023-10-07").
 _KNOWN = "KNOWN:"
 _REPORTED = "REPORT"
+# How far before a day the words that tie it to a known day ("since the ") or to a report
+# ("the air force said late on ") are looked for: the patterns end at the day.
+_SIGNAL_REACH = 16
+_REPORT_REACH = 40
 _YEARLESS_DAY = regex.compile(r"TENSE:XXXX(?P<day>-\d\d-\d\d)(?P<suffix>T.+)?")
 _DAY_VALUE = regex.compile(r"(?P<year>\d{4})(?P<day>-\d\d-\d\d)")
 # Granularities an expression may have to serve as the anchor of "the next day" and the like.
@@ -56,13 +60,13 @@ def _zone(timezone: str) -> tzinfo:
     return zone(timezone)
 
 
-def reference_day(reference_time: datetime, timezone: str = "UTC") -> date:
-    """The calendar day of `reference_time` in `timezone` (validating both)."""
+def reference_local(reference_time: datetime, timezone: str = "UTC") -> datetime:
+    """`reference_time` as a local time of `timezone` (validating both)."""
     if not isinstance(reference_time, datetime):
         raise TypeError("reference_time must be a datetime")
     if reference_time.tzinfo is None or reference_time.utcoffset() is None:
         raise ValueError("reference_time must be timezone-aware")
-    return reference_time.astimezone(_zone(timezone)).date()
+    return reference_time.astimezone(_zone(timezone))
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -111,8 +115,8 @@ def resolve(
     before any calendar day is computed. Raises ValueError for a naive reference time and
     UnknownTimezoneError (a ValueError) for an unknown zone.
     """
-    today = reference_day(reference_time, timezone)
-    local = reference_time.astimezone(_zone(timezone))
+    local = reference_local(reference_time, timezone)
+    today = local.date()
     # A time stamp of exactly midnight is a bare date (news archives date stories so): it says
     # nothing of the moment of writing.
     clock = None if local.time() == time(0) else f"{local.hour:02d}:{local.minute:02d}"
@@ -141,7 +145,9 @@ def resolve(
             yearless
             and (year := known_days.get(yearless["day"]))
             and rulebook.known_day_again is not None
-            and rulebook.known_day_again.search(text, max(0, candidate.start - 16), candidate.start)
+            and rulebook.known_day_again.search(
+                text, max(0, candidate.start - _SIGNAL_REACH), candidate.start
+            )
         ):
             underspecified = f"{year}{yearless['day']}{yearless['suffix'] or ''}"
         # Values whose resolution looks at the text's anchors; every other value depends only
@@ -231,7 +237,9 @@ def _date_from_reports(
                 other is not own
                 and other.granularity == "day"
                 and other.date_start is not None
-                and rulebook.reported_on.search(text, max(left, other.start - 40), other.start)
+                and rulebook.reported_on.search(
+                    text, max(left, other.start - _REPORT_REACH), other.start
+                )
             ):
                 report_day = other.date_start
                 break

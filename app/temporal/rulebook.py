@@ -557,6 +557,11 @@ def _role_groups(
     return tuple(groups)
 
 
+def _optional_pattern(fragments: Mapping[str, str], name: str) -> regex.Pattern[str] | None:
+    """A fragment the engine reads itself (not through a rule), if the language defines it."""
+    return _compile_regex(fragments[name], name) if name in fragments else None
+
+
 @functools.cache
 def load_rulebook(language: str = "en") -> Rulebook:
     """Read and compile `rules/<language>/`; compiled once per language and process."""
@@ -629,24 +634,8 @@ def load_rulebook(language: str = "en") -> Rulebook:
         anchors=anchors,
         any_role=_any_word_of((*triggers, *anchors), "triggers and anchors"),
         role_groups=_role_groups(triggers, anchors),
-        own_calendar=(
-            _compile_regex(fragments["reOwnCalendar"], "reOwnCalendar")
-            if "reOwnCalendar" in fragments
-            else None
-        ),
-        known_day_again=(
-            _compile_regex(fragments["reKnownDayAgain"], "reKnownDayAgain")
-            if "reKnownDayAgain" in fragments
-            else None
-        ),
-        other_clock_zone=(
-            _compile_regex(fragments["reOtherClockZone"], "reOtherClockZone")
-            if "reOtherClockZone" in fragments
-            else None
-        ),
-        reported_on=(
-            _compile_regex(fragments["reReportedOn"], "reReportedOn")
-            if "reReportedOn" in fragments
-            else None
-        ),
+        own_calendar=_optional_pattern(fragments, "reOwnCalendar"),
+        known_day_again=_optional_pattern(fragments, "reKnownDayAgain"),
+        other_clock_zone=_optional_pattern(fragments, "reOtherClockZone"),
+        reported_on=_optional_pattern(fragments, "reReportedOn"),
     )
