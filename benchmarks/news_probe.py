@@ -40,7 +40,6 @@ import re
 import sys
 import time
 import traceback
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -55,6 +54,8 @@ try:
 except ModuleNotFoundError:  # run by path from a venv without the editable install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks import common
+from benchmarks.tempeval import EngineMissing
+from benchmarks.tempeval import load_engine as load_resolve
 
 # Beside this file rather than under common.REPO_ROOT: with another checkout first on PYTHONPATH
 # (to probe an older engine) `benchmarks.common` may come from there, the data must not.
@@ -79,10 +80,6 @@ SECTION_MARK = "# ----"
 
 class DataError(Exception):
     """The data file is missing or a case is not well-formed."""
-
-
-class EngineMissing(Exception):
-    """`app.temporal.resolve` cannot be imported."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,19 +341,10 @@ def classify(case: Case, found: Sequence[Found]) -> list[Disagreement]:
 
 
 def load_engine() -> tuple[Callable[..., Any], str]:
-    """`resolve` and the file it was imported from (which checkout's engine is measured)."""
-    common.ensure_repo_on_path()
-    try:
-        import app.temporal
-        from app.temporal import resolve
-    except ImportError as exc:
-        raise EngineMissing(
-            f"app.temporal.resolve is not available ({type(exc).__name__}: {exc})"
-        ) from exc
-    # `from package import name` falls back to a submodule of that name.
-    if isinstance(resolve, types.ModuleType) or not callable(resolve):
-        raise EngineMissing(f"app.temporal.resolve is {resolve!r}, not a function")
-    return resolve, str(app.temporal.__file__)
+    """`resolve` (loaded and checked as the TempEval benchmark does) and the file it was
+    imported from (which checkout's engine is measured)."""
+    resolve = load_resolve()
+    return resolve, str(sys.modules["app.temporal"].__file__)
 
 
 @dataclass(slots=True)
