@@ -32,6 +32,8 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                that day once it has passed, else the month and day resolved by the tense
     anchored   NARR:XXXX-03-05   a year-less day in the narrative anchor's year ("March 3 to 5":
                the 5 of the year "March 3" was resolved to); TENSE-resolved without an anchor
+               NARR:XXXX-SU   a season in the year of the narrative anchor, when that lies
+               within one year ("In 2023 ... That summer")
                NARR:XXXX-XX-19   a month-less day in the narrative anchor's month, when the
                text has moved to a month other than the reference one ("In January, the truce
                began on the 19th"); TENSE-resolved otherwise
@@ -89,7 +91,7 @@ _FOCUS = regex.compile(
     r"\|(?P<fallback>[^|]+)"
 )
 _KNOWN_DAY = regex.compile(r"KNOWN:(?P<year>\d{4})(?P<rest>-\d\d-\d\d)")
-_NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d)")
+_NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d|-(?P<season>SP|SU|FA|WI))")
 _NARRATIVE_MONTH = regex.compile(r"NARR:XXXX-XX-(?P<day>\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
     rf"NARR(?P<direction>PREV|NEXT):(?P<partial>XXXX-WXX-[1-7]){_SUFFIX}"
@@ -99,6 +101,7 @@ _SHIFTED = regex.compile(
 )
 _DURATION = regex.compile(rf"DUR:(?P<amount>\d+(?:\.\d+)?|X)(?P<unit>{_UNITS})")
 _DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
+_WITHIN_ONE_YEAR = frozenset(("year", "quarter", "month", "week", *_DAY_OR_FINER))
 # How far (days) a tense-chosen occurrence may lie before the nearest one is preferred.
 _TENSE_REACH_DAYS = 180
 # ... and how close that nearest one must be.
@@ -541,7 +544,10 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
     elif match := _NARRATIVE_YEAR.fullmatch(underspecified):
         anchor = context.narrative_anchor
         period = None
-        if anchor is not None and anchor.granularity == "day":
+        # "March 3 to 5" takes the year of a day; "In 2023 ... That summer" that of any period
+        # within one year.
+        anchors = ("day",) if match["season"] is None else _WITHIN_ONE_YEAR
+        if anchor is not None and anchor.granularity in anchors:
             period = period_of_value(f"{anchor.first_day.year:04d}{match['rest']}")
         if period is None:
             return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
