@@ -15,6 +15,15 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                TENSE:XXXX-PASCHA-2 (Good Friday: Easter Sunday moved by days; "OPASCHA" the
                Orthodox Easter; "-WEEK" / "-WEEKEND" the ISO week / weekend holding that day;
                "-Y2022" that of the year 2022 only)
+               TENSE:XXXX-HIJRI-09 (Ramadan: a whole month of the Islamic calendar)
+               TENSE:XXXX-HIJRI-10-01 (Eid al-Fitr: the 1st of its 10th month, Shawwal)
+               TENSE:XXXX-HEBREW-07-10 (Yom Kippur: 10 Tishrei; Hebrew months counted from
+               Nisan, "12" the Adar of Purim) TENSE:XXXX-HEBREW-01-15+6 (Passover: 15 Nisan and
+               the 6 days after it) TENSE:XXXX-HEBREW-02-05-IL (Israel's Independence Day: 5 Iyar
+               moved off the days Israeli law moves it from; see lunar.py); "-Y2024" as above,
+               the occurrence that begins in 2024. One day resolves to that day; several days to
+               their first..last day as a "range", named by the month holding them, else by
+               the year of their first day (lunar.feast_period)
                a year/week-less value; the direction picks the occurrence: PREV = the latest one
                that ended before the reference day, NEXT = the first that starts after it,
                THIS = the one containing it (else the nearest), TENSE = decided by the sentence
@@ -75,6 +84,19 @@ from app.temporal.calendar import (
     period_containing,
     period_of_value,
     weekend_of,
+)
+from app.temporal.lunar import (
+    ADAR,
+    ADAR_II,
+    feast_period,
+    hebrew_day,
+    hebrew_leap_year,
+    hijri_day,
+    hijri_month,
+    hijri_year_near,
+    israeli_independence_day,
+    israeli_memorial_day,
+    yom_hashoah,
 )
 
 _UNITS = "|".join([*CALENDAR_UNITS, *CLOCK_DURATION_DESIGNATORS])
@@ -293,6 +315,65 @@ def _easter_candidates(partial: regex.Match[str], reference_day: date) -> Iterat
             yield Period(day.isoformat(), day, day, "day")
 
 
+def _lunar_years(partial: regex.Match[str], reference_day: date) -> range:
+    """The Gregorian years whose occurrences are listed: a few around the reference day, or the
+    one the text names ("Ramadan 2024")."""
+    if partial["year"]:
+        return range(int(partial["year"]), int(partial["year"]) + 1)
+    return range(reference_day.year - 2, reference_day.year + 3)
+
+
+def _hijri_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
+    years = _lunar_years(partial, reference_day)
+    month = int(partial["month"])
+    # A Gregorian year holds one or two occurrences of a Hijri date (the Hijri year is 354
+    # days): list the Hijri years around those Gregorian ones, keep those that begin in them.
+    for hijri_year in range(hijri_year_near(years[0]) - 1, hijri_year_near(years[-1]) + 2):
+        if partial["day"]:
+            first = last = hijri_day(hijri_year, month, int(partial["day"]))
+        else:
+            first, last = hijri_month(hijri_year, month) or (None, None)
+        if first is not None and last is not None and first.year in years:
+            yield feast_period(first, last)
+
+
+# Israel's days that the law moves off certain weekdays, by their Hebrew date (month, day).
+_ISRAELI_DAYS = {
+    (1, 27): yom_hashoah,
+    (2, 4): israeli_memorial_day,
+    (2, 5): israeli_independence_day,
+}
+
+
+def _hebrew_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
+    years = _lunar_years(partial, reference_day)
+    month, day = int(partial["month"]), int(partial["day"])
+    extra = int(partial["extra"] or 0)
+    # The Hebrew year begins in September or October: Gregorian year g holds the Nisan..Elul of
+    # Hebrew year g + 3760 and the Tishrei..Adar of g + 3761 (Tevet..Adar may be in g + 1).
+    for hebrew_year in range(years[0] + 3759, years[-1] + 3762):
+        if partial["israeli"]:
+            moved = _ISRAELI_DAYS.get((month, day))
+            first = None if moved is None else moved(hebrew_year)
+        else:
+            in_year = ADAR_II if month == ADAR and hebrew_leap_year(hebrew_year) else month
+            first = hebrew_day(hebrew_year, in_year, day)
+        if first is None or first.year not in years:
+            continue
+        try:
+            last = first + timedelta(days=extra)
+        except OverflowError:
+            continue
+        yield feast_period(first, last)
+
+
+def _lunar_unknown(partial: regex.Match[str]) -> str:
+    """What a feast is called when no occurrence is known (outside the calendars' range)."""
+    if partial.groupdict().get("extra"):
+        return "XXXX"
+    return "XXXX-XX-XX" if partial["day"] else "XXXX-XX"
+
+
 def _yearly_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
     for year in range(reference_day.year - 2, reference_day.year + 3):
         period = period_of_value(f"{year:04d}{partial['rest']}")
@@ -320,6 +401,19 @@ _CYCLIC_KINDS: tuple[tuple[regex.Pattern[str], Callable, str], ...] = (
             r"(?:-Y(?P<year>\d{4}))?"
         ),
         _easter_candidates,
+        "nearest",
+    ),
+    (
+        regex.compile(r"XXXX-HIJRI-(?P<month>\d\d)(?:-(?P<day>\d\d))?(?:-Y(?P<year>\d{4}))?"),
+        _hijri_candidates,
+        "nearest",
+    ),
+    (
+        regex.compile(
+            r"XXXX-HEBREW-(?P<month>\d\d)-(?P<day>\d\d)(?:\+(?P<extra>\d{1,2}))?(?P<israeli>-IL)?"
+            r"(?:-Y(?P<year>\d{4}))?"
+        ),
+        _hebrew_candidates,
         "nearest",
     ),
     (
@@ -414,6 +508,8 @@ def _resolve_cyclic_cached(
             # whatever the verbs say, not almost a year ago.
             chosen = nearest
         if chosen is None:
+            if candidates_of in (_hijri_candidates, _hebrew_candidates):
+                return Resolution(_lunar_unknown(partial))
             break
         return _with_suffix(chosen, match["suffix"])
     return Resolution(match["partial"] + (match["suffix"] or ""))
