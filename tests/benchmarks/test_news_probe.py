@@ -6,6 +6,7 @@ engine outputs small enough to check by hand; no test here calls the engine.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,6 +18,7 @@ from benchmarks import news_probe
 from benchmarks.news_probe import Case, DataError, Expected, classify, load_cases, parse_cases
 
 REFERENCE = datetime(2025, 3, 12, 14, 30, tzinfo=UTC)
+HELD_OUT_FILE = news_probe.DATA_FILE.with_name("news_heldout.yaml")
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,16 @@ def kinds(result: list[news_probe.Disagreement]) -> list[tuple[str, str, str | N
 # --------------------------------------------------------------------------------------------
 
 
-def test_data_file_loads_and_every_case_is_well_formed() -> None:
-    cases = load_cases()
-    assert len(cases) == 400
+@pytest.mark.parametrize(
+    ("path", "count", "held_out"),
+    [(news_probe.DATA_FILE, 400, False), (HELD_OUT_FILE, 240, True)],
+    ids=["probe", "held-out"],
+)
+def test_data_file_loads_and_every_case_is_well_formed(path, count: int, held_out: bool) -> None:
+    cases = load_cases(path)
+    # Cases may be added to either file (never edited to pass): `count` is what each started with.
+    assert len(cases) >= count
+    assert news_probe.describe_data(path.read_text(encoding="utf-8"))[1] is held_out
     assert all(c.section for c in cases), "every case sits under a section comment"
     for c in cases:
         assert c.reference_time.utcoffset() is not None, c.sentence
@@ -125,9 +134,51 @@ def test_a_malformed_case_is_refused(old: str, new: str) -> None:
         parse_cases(GOOD.replace(old, new))
 
 
+def test_the_held_out_sentences_are_new() -> None:
+    held_out = [c.sentence for c in load_cases(HELD_OUT_FILE)]
+    assert len(set(held_out)) == len(held_out), "no sentence twice"
+    probe = {c.sentence for c in load_cases()}
+    assert not [s for s in held_out if s in probe], "none copied from the probe"
+
+
 def test_missing_data_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setattr(news_probe, "DATA_FILE", tmp_path / "absent.yaml")
     assert news_probe.main([]) == 2
+    assert news_probe.main(["--data", str(tmp_path / "also-absent.yaml")]) == 2
+
+
+def test_describe_data_reads_the_header_title_and_held_out_mark() -> None:
+    header = "# Tiny set: two cases.\n#\n# HELD OUT. Never tuned on.\n\n"
+    assert news_probe.describe_data(header + GOOD) == ("Tiny set", True)
+    # The mark counts only in the header, not in a later comment.
+    later = "# Tiny set: x\n" + GOOD + "# HELD OUT\n"
+    assert news_probe.describe_data(later) == ("Tiny set", False)
+    assert news_probe.describe_data(GOOD) == ("", False)
+
+
+def test_data_option_runs_the_given_file_and_names_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "tiny_heldout.yaml"
+    data.write_text("# Tiny held-out set: one case.\n# HELD OUT. Never tuned on.\n\n" + GOOD)
+    seen: list[str] = []
+
+    def resolve(sentence: str, reference: datetime, **kwargs: object) -> list[Fake]:
+        seen.append(sentence)
+        return [found(sentence, "Friday", "2025-03-21")]  # a week late: one wrong value
+
+    monkeypatch.setattr(news_probe, "load_engine", lambda: (resolve, "fake engine"))
+    out_json = tmp_path / "out.json"
+    assert news_probe.main(["--data", str(data), "--list", "--json", str(out_json)]) == 0
+    assert seen == ["Talks resume on Friday."]
+    report = capsys.readouterr().out
+    data_line = next(line for line in report.splitlines() if line.startswith("Data:"))
+    assert str(data) in data_line and "Tiny held-out set; held out" in data_line
+    assert "1 cases" in data_line
+    assert "wrong value for 'Friday'" in report
+    payload = json.loads(out_json.read_text())
+    assert payload["data"] == str(data) and payload["held_out"] is True
+    assert payload["disagreements"]["a"] == 1
 
 
 # --------------------------------------------------------------------------------------------
