@@ -28,13 +28,14 @@ from app.temporal.words import splits_alike
 
 _REACH = 200  # characters looked at on each side of an expression
 _DEADLINE_WINDOW = 16  # characters before an expression in which a deadline signal is looked for
-_SENTENCE_END_SOURCE = r"{not_after}[.!?][\"'”’)]*\s(?![ \t]*[a-z\d])|\n\s*\n"
+_SENTENCE_END_SOURCE = r"{not_after}[.!?][\"'”’)]*\s(?![ \t]*(?:[a-z\d(]|[A-Z][a-z]+[ \t]+time\b))|\n\s*\n"
 _SENTENCE_END = regex.compile(_SENTENCE_END_SOURCE.format(not_after=""))
 
 
 def sentence_end_pattern(not_after: str = "") -> regex.Pattern[str]:
     """Where a sentence ends: a full stop (or ! ?), closing quotes or brackets, then a space,
-    unless a lower-case word or a digit comes next ("at 2 p.m. the next day") or the word before
+    unless a lower-case word, a digit, a bracket or a zone comes next ("at 2 p.m. the next
+    day", "at 5 p.m. (1130 GMT)", "at 5 p.m. Indian time on Saturday") or the word before
     the stop is one of `not_after` (a regex of abbreviations that never end a sentence: "Dr.",
     "vs.", initials); or a blank line. Case-sensitive."""
     not_after_source = rf"(?<!\b(?:{not_after}))" if not_after else ""
