@@ -28,7 +28,9 @@ from app.temporal.words import splits_alike
 
 _REACH = 200  # characters looked at on each side of an expression
 _DEADLINE_WINDOW = 16  # characters before an expression in which a deadline signal is looked for
-_SENTENCE_END_SOURCE = r"{not_after}[.!?][\"'”’)]*\s(?![ \t]*(?:[a-z\d(]|[A-Z][a-z]+[ \t]+time\b))|\n\s*\n"
+_SENTENCE_END_SOURCE = (
+    r"{not_after}[.!?][\"'”’)]*\s(?![ \t]*(?:[a-z\d(]|[A-Z][a-z]+[ \t]+time\b))|\n\s*\n"
+)
 _SENTENCE_END = regex.compile(_SENTENCE_END_SOURCE.format(not_after=""))
 
 
