@@ -39,6 +39,8 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                week of March 6"; the unit's unknown value when the inner one has no day
     known      KNOWN:2023-10-07   a day that news names by its date alone ("the Oct. 7 attack"):
                that day once it has passed, else the month and day resolved by the tense
+               ANNIV+2:2023-10-07   that day so many years on ("the second anniversary of the
+               Oct. 7 attack"); no date when the text was written before the event
     anchored   NARR:XXXX-03-05   a year-less day in the narrative anchor's year ("March 3 to 5":
                the 5 of the year "March 3" was resolved to); TENSE-resolved without an anchor
                NARR:XXXX-SU   a season in the year of the narrative anchor, when that lies
@@ -113,6 +115,7 @@ _FOCUS = regex.compile(
     r"\|(?P<fallback>[^|]+)"
 )
 _KNOWN_DAY = regex.compile(r"KNOWN:(?P<year>\d{4})(?P<rest>-\d\d-\d\d)")
+_ANNIVERSARY = regex.compile(r"ANNIV\+(?P<years>\d{1,3}|X):(?P<year>\d{4})(?P<rest>-\d\d-\d\d)")
 _NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d|-(?P<season>SP|SU|FA|WI))")
 _NARRATIVE_MONTH = regex.compile(r"NARR:XXXX-XX-(?P<day>\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
@@ -624,6 +627,15 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
             return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
         resolution = _with_suffix(period, None)
         return _apply_calendar_mode(resolution, calendar_mode, context.reference_day)
+    if match := _ANNIVERSARY.fullmatch(underspecified):
+        event = period_of_value(f"{match['year']}{match['rest']}")
+        day = None
+        if match["years"] != "X":  # an ordinal the table does not know
+            day = period_of_value(f"{int(match['year']) + int(match['years']):04d}{match['rest']}")
+        if event is None or day is None or event.first_day > context.reference_day:
+            # Not yet happened when written: the words name another event; or a 29 February.
+            return Resolution("XXXX-XX-XX")
+        return _apply_calendar_mode(_with_suffix(day, None), calendar_mode, context.reference_day)
     if match := _FOCUS.fullmatch(underspecified):
         if context.focus is None:
             return resolve_value(match["fallback"], calendar_mode, context)

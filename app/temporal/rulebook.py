@@ -45,6 +45,7 @@ _FRAGMENT_REFERENCE = regex.compile(r"%(re[A-Za-z0-9]+)")
 _TEMPLATE_SLOT = regex.compile(r"\{(?P<group>[a-z_0-9]+)(?::(?P<normalizer>[a-z_0-9]+))?\}")
 # Patterns the normalizers use, compiled once (they run for every match).
 _DIGITS = regex.compile(r"\d+")
+_ORDINAL_DIGITS = regex.compile(r"(\d+)(?:st|nd|rd|th)")
 _DECIMAL = regex.compile(r"\d+\.\d+")
 _HALF = regex.compile(r"(\d+) 1/2")
 _LATER_PART_OF_DAY = regex.compile(r"\b(?:afternoon|evening|night)\b", regex.IGNORECASE)
@@ -284,6 +285,19 @@ def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, N
             total += int(value)
         return str(total)
 
+    ordinal_words = tables.get("ordinal_word", {})
+
+    def ordinal_number(text: str) -> str:
+        """ "20th" -> "20", "third" -> "3", "twenty-fifth" -> "25" (X when unknown)."""
+        cleaned = _WHITESPACE.sub(" ", text.lower().strip())
+        if digits := _ORDINAL_DIGITS.fullmatch(cleaned):
+            return str(int(digits.group(1)))
+        *tens, last = _WORD_SEPARATOR.split(cleaned)
+        value = ordinal_words.get(last)
+        if value is None or any(number_words.get(part, "X") == "X" for part in tens):
+            return "X"
+        return str(int(value) + sum(int(number_words[part]) for part in tens))
+
     def two_digits(text: str) -> str:
         return f"{int(text):02d}"
 
@@ -325,6 +339,7 @@ def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, N
         "century_index": century_index,
         "year_after_2000": year_after_2000,
         "number": number,
+        "ordinal_number": ordinal_number,
         "int2": two_digits,
         "year": four_digit_year,
         "lower": str.lower,
