@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 from dataclasses import replace
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 
 import regex
 
@@ -106,6 +106,29 @@ def _build(candidate: Candidate, resolution: Resolution, text: str) -> TemporalE
     )
 
 
+def _clock_of_writing(moment: datetime) -> str | None:
+    """The moment of writing as "HH:MM"; None for a time stamp of exactly midnight, a bare date
+    (news archives date stories so), which says nothing of the moment of writing."""
+    return None if moment.time() == time(0) else f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def _clock_frame(
+    text: str, candidate: Candidate, rulebook: Rulebook, local: datetime, utc: datetime
+) -> tuple[date, str | None]:
+    """The day and the moment of writing a clock time of no named day is read against: the
+    text's own zone; UTC for a time in UTC ("0200 GMT"), on the UTC calendar; for a time in
+    another zone ("11 a.m. ET"), the local day and no moment: it is not comparable with it."""
+    zone = rulebook.other_clock_zone
+    if zone is None or zone.search(text, candidate.start, candidate.end) is None:
+        return local.date(), _clock_of_writing(local)
+    in_utc = rulebook.utc_clock_zone
+    if in_utc is not None and in_utc.search(text, candidate.start, candidate.end) is not None:
+        if _clock_of_writing(local) is None:  # a bare date: no moment, and the day is that date
+            return local.date(), None
+        return utc.date(), _clock_of_writing(utc)
+    return local.date(), None
+
+
 def resolve(
     text: str, reference_time: datetime, timezone: str = "UTC", language: str = "en"
 ) -> list[TemporalExpression]:
@@ -116,10 +139,9 @@ def resolve(
     UnknownTimezoneError (a ValueError) for an unknown zone.
     """
     local = reference_local(reference_time, timezone)
+    utc = reference_time.astimezone(UTC)
     today = local.date()
-    # A time stamp of exactly midnight is a bare date (news archives date stories so): it says
-    # nothing of the moment of writing.
-    clock = None if local.time() == time(0) else f"{local.hour:02d}:{local.minute:02d}"
+    clock = _clock_of_writing(local)
     rulebook = load_rulebook(language)
     expressions: list[TemporalExpression] = []
     narrative_anchor: Period | None = None
@@ -153,15 +175,10 @@ def resolve(
         # Values whose resolution looks at the text's anchors; every other value depends only
         # on the reference day and the tense.
         if "NARR" in underspecified or "DAY" in underspecified or "FOCUS" in underspecified:
-            zoned = (
-                _CLOCK_OF_NO_DAY in underspecified
-                and rulebook.other_clock_zone is not None
-                and rulebook.other_clock_zone.search(text, candidate.start, candidate.end)
-                is not None
-            )
-            # A clock in another zone ("1500 GMT") is not comparable with the local moment of
-            # writing, so it stays on the day the text names.
-            context = Context(today, narrative_anchor, tense, focus, None if zoned else clock)
+            day, moment = today, clock
+            if _CLOCK_OF_NO_DAY in underspecified:
+                day, moment = _clock_frame(text, candidate, rulebook, local, utc)
+            context = Context(day, narrative_anchor, tense, focus, moment)
             resolution = resolve_value(underspecified, calendar, context)
         else:
             resolution = _resolve_unanchored(underspecified, calendar, tense, today)

@@ -145,8 +145,10 @@ class Rulebook:
     own_calendar: regex.Pattern[str] | None = None
     # Ends the text before a year-less day that refers back to a known day: reKnownDayAgain.
     known_day_again: regex.Pattern[str] | None = None
-    # Finds a zone other than the text's own in a clock time: reOtherClockZone.
+    # Finds a zone other than the text's own in a clock time: reOtherClockZone; and of those,
+    # UTC: reUtcClockZone.
     other_clock_zone: regex.Pattern[str] | None = None
+    utc_clock_zone: regex.Pattern[str] | None = None
     # Ends the text before a weekday that dates a report: reReportedOn.
     reported_on: regex.Pattern[str] | None = None
     _word_cache: dict[str, WordRole] = field(default_factory=dict, compare=False)
@@ -652,5 +654,6 @@ def load_rulebook(language: str = "en") -> Rulebook:
         own_calendar=_optional_pattern(fragments, "reOwnCalendar"),
         known_day_again=_optional_pattern(fragments, "reKnownDayAgain"),
         other_clock_zone=_optional_pattern(fragments, "reOtherClockZone"),
+        utc_clock_zone=_optional_pattern(fragments, "reUtcClockZone"),
         reported_on=_optional_pattern(fragments, "reReportedOn"),
     )
