@@ -48,7 +48,7 @@ _DIGITS = regex.compile(r"\d+")
 _ORDINAL_DIGITS = regex.compile(r"(\d+)(?:st|nd|rd|th)")
 _DECIMAL = regex.compile(r"\d+\.\d+")
 _HALF = regex.compile(r"(\d+) 1/2")
-_LATER_PART_OF_DAY = regex.compile(r"\b(?:afternoon|evening|night)\b", regex.IGNORECASE)
+_LATER_PART_OF_DAY = regex.compile(r"\b(?:afternoon|evening|night|tonight)\b", regex.IGNORECASE)
 _WORD_SEPARATOR = regex.compile(r"[\s-]+")
 _WHITESPACE = regex.compile(r"\s+")
 # "0500" (wire copy's GMT times) as well as "5", "5:00", "17.30", "5h30".
