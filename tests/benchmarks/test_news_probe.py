@@ -20,6 +20,7 @@ from benchmarks.news_probe import Case, DataError, Expected, classify, load_case
 REFERENCE = datetime(2025, 3, 12, 14, 30, tzinfo=UTC)
 HELD_OUT_FILE = news_probe.DATA_FILE.with_name("news_heldout.yaml")
 HELD_OUT_2_FILE = news_probe.DATA_FILE.with_name("news_heldout_2.yaml")
+HELD_OUT_ARTICLES_FILE = news_probe.DATA_FILE.with_name("news_heldout_articles.yaml")
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,13 @@ def kinds(result: list[news_probe.Disagreement]) -> list[tuple[str, str, str | N
 
 @pytest.mark.parametrize(
     ("path", "count", "held_out"),
-    [(news_probe.DATA_FILE, 400, False), (HELD_OUT_FILE, 240, True), (HELD_OUT_2_FILE, 200, True)],
-    ids=["probe", "held-out", "held-out-2"],
+    [
+        (news_probe.DATA_FILE, 400, False),
+        (HELD_OUT_FILE, 240, True),
+        (HELD_OUT_2_FILE, 200, True),
+        (HELD_OUT_ARTICLES_FILE, 45, True),
+    ],
+    ids=["probe", "held-out", "held-out-2", "held-out-articles"],
 )
 def test_data_file_loads_and_every_case_is_well_formed(path, count: int, held_out: bool) -> None:
     cases = load_cases(path)
