@@ -31,6 +31,7 @@ from app.temporal.zones import zone
 # A clock time of no named day ("DAY+0dayT23:00") may fall on the other side of the moment of
 # writing, which the tense tells.
 _CLOCK_OF_NO_DAY = "DAY+0dayT"
+_STAMP = "STAMP+0dayT"  # a live blog's time stamp (rule clock_stamp)
 _TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", _CLOCK_OF_NO_DAY)
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
@@ -174,9 +175,9 @@ def resolve(
             underspecified = f"{year}{yearless['day']}{yearless['suffix'] or ''}"
         # Values whose resolution looks at the text's anchors; every other value depends only
         # on the reference day and the tense.
-        if "NARR" in underspecified or "DAY" in underspecified or "FOCUS" in underspecified:
+        if any(marker in underspecified for marker in ("NARR", "DAY", "FOCUS", "STAMP")):
             day, moment = today, clock
-            if _CLOCK_OF_NO_DAY in underspecified:
+            if _CLOCK_OF_NO_DAY in underspecified or _STAMP in underspecified:
                 day, moment = _clock_frame(text, candidate, rulebook, local, utc)
             context = Context(day, narrative_anchor, tense, focus, moment)
             resolution = resolve_value(underspecified, calendar, context)

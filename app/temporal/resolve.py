@@ -8,7 +8,9 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                before this one in the text, the reference day when there is none); DAY is the
                narrative anchor when it is one day ("at 10 p.m." after "on Friday"), else REF;
                REPORT is the day the sentence says its report was made ("drones struck
-               overnight, the air force said on Sunday"), else REF
+               overnight, the air force said on Sunday"), else REF; STAMP is REF for a live
+               blog's time stamp, the day before when the stamp is later than the moment of
+               writing
     cyclic     TENSE:XXXX-08  PREV:XXXX-WXX-5  NEXT:XXXX-SU  THIS:XXXX-Q1  TENSE:XXXX-WXX-3TNI
                TENSE:XXXX-XX-11 (the 11th of some month)  TENSE:XXXX-11-W4-4 (the fourth
                Thursday of November; "-L" the last, "@02" counted from the 2nd)
@@ -104,7 +106,7 @@ from app.temporal.lunar import (
 _UNITS = "|".join([*CALENDAR_UNITS, *CLOCK_DURATION_DESIGNATORS])
 _SUFFIX = r"(?P<suffix>T(?:MO|MI|AF|EV|NI|DT|\d\d:\d\d))?"
 _RELATIVE = regex.compile(
-    rf"(?P<anchor>REF|NARR|DAY|REPORT)(?P<sign>[+-])(?P<count>\d+|X)(?P<unit>{_UNITS})"
+    rf"(?P<anchor>REF|NARR|DAY|REPORT|STAMP)(?P<sign>[+-])(?P<count>\d+|X)(?P<unit>{_UNITS})"
     rf"(?P<within>-(?:\d\d|Q[1-4]|SP|SU|FA|WI))?{_SUFFIX}"
 )
 _CYCLIC = regex.compile(
@@ -131,6 +133,8 @@ _WITHIN_ONE_YEAR = frozenset(("year", "quarter", "month", "week", *_DAY_OR_FINER
 _TENSE_REACH_DAYS = 180
 # ... and how close that nearest one must be.
 _NEAR_DAYS = 45
+# How far (minutes) a live blog's stamp may run past the stored moment of writing.
+_STAMP_LAG_MINUTES = 60
 # What an unresolvable relative expression of each unit is called (no date is better than a
 # wrong one).
 _UNKNOWN_VALUE = {
@@ -218,6 +222,8 @@ def _resolve_relative(
         anchor_day += timedelta(days=_clock_day_shift(match["suffix"], context))
     elif match["anchor"] == "REPORT" and context.report_day is not None:
         anchor_day = context.report_day
+    elif match["anchor"] == "STAMP" and count == "0":
+        anchor_day += timedelta(days=_stamp_day_shift(match["suffix"], context))
     if match["anchor"] == "NARR" and context.narrative_anchor is not None:
         anchor = context.narrative_anchor
         if GRANULARITY_RANK[anchor.granularity] > GRANULARITY_RANK[unit]:
@@ -240,6 +246,21 @@ def _resolve_relative(
             return Resolution(_UNKNOWN_VALUE[unit])
         period = part
     return _with_suffix(period, match["suffix"])
+
+
+def _stamp_day_shift(suffix: str | None, context: Context) -> int:
+    """A live blog's time stamp is not later than the moment of writing: one well after it
+    ("23:35" in a blog last updated at 00:25) is of the day before. Within the hour after it,
+    the stamp is taken as the same day: a stored publication time may lag the last update."""
+    clock = suffix[1:] if suffix and ":" in suffix else None
+    if clock is None or context.reference_clock is None:
+        return 0
+    return -1 if _minutes(clock) > _minutes(context.reference_clock) + _STAMP_LAG_MINUTES else 0
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 def _clock_day_shift(suffix: str | None, context: Context) -> int:
