@@ -45,14 +45,17 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                Oct. 7 attack"); no date when the text was written before the event
     anchored   NARR:XXXX-03-05   a year-less day in the narrative anchor's year ("March 3 to 5":
                the 5 of the year "March 3" was resolved to); TENSE-resolved without an anchor
-               NARR:XXXX-SU   a season in the year of the narrative anchor, when that lies
-               within one year ("In 2023 ... That summer")
+               NARR:XXXX-SU  NARR:XXXX-11   a season or a month in the year of the narrative
+               anchor, when that lies within one year ("In 2023 ... That summer", "November of
+               that year")
                NARR:XXXX-XX-19   a month-less day in the narrative anchor's month, when the
                text has moved to a month other than the reference one ("In January, the truce
                began on the 19th"); TENSE-resolved otherwise
                NARRPREV:XXXX-WXX-5  NARRNEXT:XXXX-WXX-1   the weekday before / after the
                narrative anchor's day ("the previous Friday", "the following Monday"); PREV / NEXT
                from the reference day when the anchor is no day
+               NARRWEEK:XXXX-WXX-3   that weekday of the narrative anchor's week ("Wednesday of
+               that week"); no date when the anchor is no day or week
 
 and of the rule's calendar mode, which says how the interval relates to the reference day:
 `period` (the named period), `up_to_reference` (that period, cut at the reference day:
@@ -118,10 +121,12 @@ _FOCUS = regex.compile(
 )
 _KNOWN_DAY = regex.compile(r"KNOWN:(?P<year>\d{4})(?P<rest>-\d\d-\d\d)")
 _ANNIVERSARY = regex.compile(r"ANNIV\+(?P<years>\d{1,3}|X):(?P<year>\d{4})(?P<rest>-\d\d-\d\d)")
-_NARRATIVE_YEAR = regex.compile(r"NARR:XXXX(?P<rest>-\d\d-\d\d|-(?P<season>SP|SU|FA|WI))")
+_NARRATIVE_YEAR = regex.compile(
+    r"NARR:XXXX(?P<rest>-\d\d-\d\d|-(?P<season>SP|SU|FA|WI)|-(?P<month>\d\d))"
+)
 _NARRATIVE_MONTH = regex.compile(r"NARR:XXXX-XX-(?P<day>\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
-    rf"NARR(?P<direction>PREV|NEXT):(?P<partial>XXXX-WXX-[1-7]){_SUFFIX}"
+    rf"NARR(?P<direction>PREV|NEXT|WEEK):(?P<partial>XXXX-WXX-(?P<weekday>[1-7])){_SUFFIX}"
 )
 _SHIFTED = regex.compile(
     rf"AT(?P<sign>[+-])(?P<count>\d+)(?P<unit>{'|'.join(CALENDAR_UNITS)}):(?P<inner>.+)"
@@ -673,9 +678,10 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
     elif match := _NARRATIVE_YEAR.fullmatch(underspecified):
         anchor = context.narrative_anchor
         period = None
-        # "March 3 to 5" takes the year of a day; "In 2023 ... That summer" that of any period
-        # within one year.
-        anchors = ("day",) if match["season"] is None else _WITHIN_ONE_YEAR
+        # "March 3 to 5" takes the year of a day; "In 2023 ... That summer", "November of that
+        # year" that of any period within one year.
+        within_year = match["season"] is not None or match["month"] is not None
+        anchors = _WITHIN_ONE_YEAR if within_year else ("day",)
         if anchor is not None and anchor.granularity in anchors:
             period = period_of_value(f"{anchor.first_day.year:04d}{match['rest']}")
         if period is None:
@@ -701,9 +707,16 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
         day = context.reference_day
         if anchor is not None and anchor.granularity in _DAY_OR_FINER:
             day = anchor.first_day
-        resolution = _resolve_cyclic_cached(
-            match["direction"], match["partial"], match["suffix"], day, None
-        )
+        if match["direction"] == "WEEK":
+            if anchor is None or anchor.granularity not in (*_DAY_OR_FINER, "week"):
+                return Resolution("XXXX-XX-XX")  # "of that week" with no week told of
+            monday = anchor.first_day - timedelta(days=anchor.first_day.weekday())
+            weekday = monday + timedelta(days=int(match["weekday"]) - 1)
+            resolution = _with_suffix(Period(weekday.isoformat(), weekday, weekday, "day"), None)
+        else:
+            resolution = _resolve_cyclic_cached(
+                match["direction"], match["partial"], match["suffix"], day, None
+            )
     elif match := _RELATIVE.fullmatch(underspecified):
         resolution = _resolve_relative(match, context, landing=calendar_mode == "landing")
     elif match := _CYCLIC.fullmatch(underspecified):

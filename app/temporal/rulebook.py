@@ -198,9 +198,23 @@ class Rulebook:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _RuleFileLoader(_YAML_LOADER):  # type: ignore[misc,valid-type]
+    """Refuses a key written twice in one mapping: YAML keeps the last, so a second table of
+    the same name would silently replace the first (and a rule's value read the wrong one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise RulebookError(f"{node.start_mark}: {key!r} is written twice in this mapping")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+        return yaml.load(handle, Loader=_RuleFileLoader)  # noqa: S506 (a safe loader)
 
 
 def _alternation(words: list[str]) -> str:
