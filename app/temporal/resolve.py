@@ -241,6 +241,9 @@ def _resolve_relative(
             return Resolution(_UNKNOWN_VALUE[unit])
         anchor_day = anchor.first_day
     offset = int(count) * (-1 if match["sign"] == "-" else 1)
+    if landing and match["anchor"] == "NARR" and context.narrative_anchor is not None:
+        # "a week later" lands on a day only from a day: after "last week" it is a week.
+        landing = context.narrative_anchor.granularity in _DAY_OR_FINER
     try:
         if landing:
             day = move_day(anchor_day, unit, offset)
