@@ -32,7 +32,10 @@ from app.temporal.zones import zone
 # writing, which the tense tells.
 _CLOCK_OF_NO_DAY = "DAY+0dayT"
 _STAMP = "STAMP+0dayT"  # a live blog's time stamp (rule clock_stamp)
-_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", _CLOCK_OF_NO_DAY)
+_STORY = "STORY:"  # a month in the year of a background paragraph (resolve.py)
+# How far (characters) a background paragraph's date carries a month name to its year.
+_STORY_REACH = 300
+_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", "STORY:", _CLOCK_OF_NO_DAY)
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
 # period compared with, not a new one.
@@ -107,6 +110,11 @@ def _build(candidate: Candidate, resolution: Resolution, text: str) -> TemporalE
     )
 
 
+def _same_passage(text: str, anchor_end: int, start: int) -> bool:
+    """Whether an expression follows the narrative anchor closely, in the same paragraph."""
+    return 0 < start - anchor_end <= _STORY_REACH and "\n" not in text[anchor_end:start]
+
+
 def _clock_of_writing(moment: datetime) -> str | None:
     """The moment of writing as "HH:MM"; None for a time stamp of exactly midnight, a bare date
     (news archives date stories so), which says nothing of the moment of writing."""
@@ -146,6 +154,7 @@ def resolve(
     rulebook = load_rulebook(language)
     expressions: list[TemporalExpression] = []
     narrative_anchor: Period | None = None
+    anchor_end = 0  # where the expression that is the narrative anchor ends
     focus: Period | None = None
     tense_cues: TenseCues | None = None  # found on first need: most texts never need them
     # The year of each known day the text has named ("the Oct. 7 attack"): "since Oct. 7" later
@@ -175,11 +184,14 @@ def resolve(
             underspecified = f"{year}{yearless['day']}{yearless['suffix'] or ''}"
         # Values whose resolution looks at the text's anchors; every other value depends only
         # on the reference day and the tense.
-        if any(marker in underspecified for marker in ("NARR", "DAY", "FOCUS", "STAMP")):
+        if any(marker in underspecified for marker in ("NARR", "DAY", "FOCUS", "STAMP", "STORY")):
             day, moment = today, clock
             if _CLOCK_OF_NO_DAY in underspecified or _STAMP in underspecified:
                 day, moment = _clock_frame(text, candidate, rulebook, local, utc)
-            context = Context(day, narrative_anchor, tense, focus, moment)
+            anchor = narrative_anchor
+            if _STORY in underspecified and not _same_passage(text, anchor_end, candidate.start):
+                anchor = None  # a year told of paragraphs ago is no longer the story's
+            context = Context(day, anchor, tense, focus, moment)
             resolution = resolve_value(underspecified, calendar, context)
         else:
             resolution = _resolve_unanchored(underspecified, calendar, tense, today)
@@ -205,6 +217,7 @@ def resolve(
                 expression.date_end,
                 expression.granularity,
             )
+            anchor_end = expression.end
             if (
                 expression.granularity == _FOCUS_GRANULARITY
                 and expression.date_end < today

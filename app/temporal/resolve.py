@@ -124,6 +124,7 @@ _ANNIVERSARY = regex.compile(r"ANNIV\+(?P<years>\d{1,3}|X):(?P<year>\d{4})(?P<re
 _NARRATIVE_YEAR = regex.compile(
     r"NARR:XXXX(?P<rest>-\d\d-\d\d|-(?P<season>SP|SU|FA|WI)|-(?P<month>\d\d))"
 )
+_STORY_YEAR = regex.compile(r"STORY:XXXX(?P<rest>-(?P<month>\d\d)(?:-\d\d)?)")
 _NARRATIVE_MONTH = regex.compile(r"NARR:XXXX-XX-(?P<day>\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
     rf"NARR(?P<direction>PREV|NEXT|WEEK):(?P<partial>XXXX-WXX-(?P<weekday>[1-7])){_SUFFIX}"
@@ -701,6 +702,22 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
         within_year = match["season"] is not None or match["month"] is not None
         anchors = _WITHIN_ONE_YEAR if within_year else ("day",)
         if anchor is not None and anchor.granularity in anchors:
+            period = period_of_value(f"{anchor.first_day.year:04d}{match['rest']}")
+        if period is None:
+            return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
+        resolution = _with_suffix(period, None)
+    elif match := _STORY_YEAR.fullmatch(underspecified):
+        anchor = context.narrative_anchor
+        period = None
+        if (
+            anchor is not None
+            and anchor.granularity in ("month", *_DAY_OR_FINER)
+            and anchor.first_day.year < context.reference_day.year
+            and context.tense != "future"
+            and int(match["month"]) >= anchor.first_day.month
+        ):
+            # A background paragraph in a past year goes on in it: "The war broke out in April
+            # 2023. In June, fighting spread to Darfur" is June 2023.
             period = period_of_value(f"{anchor.first_day.year:04d}{match['rest']}")
         if period is None:
             return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
