@@ -110,6 +110,15 @@ def _build(candidate: Candidate, resolution: Resolution, text: str) -> TemporalE
     )
 
 
+def _tense_leaves(anchor: Period, tense: str | None, today: date) -> bool:
+    """Whether a sentence's tense points away from a day the story told of."""
+    if tense == "future":
+        return anchor.last_day < today
+    if tense == "past":
+        return anchor.first_day > today
+    return False
+
+
 def _same_passage(text: str, anchor_end: int, start: int) -> bool:
     """Whether an expression follows the narrative anchor closely, in the same paragraph."""
     return 0 < start - anchor_end <= _STORY_REACH and "\n" not in text[anchor_end:start]
@@ -191,6 +200,15 @@ def resolve(
             anchor = narrative_anchor
             if _STORY in underspecified and not _same_passage(text, anchor_end, candidate.start):
                 anchor = None  # a year told of paragraphs ago is no longer the story's
+            if (
+                _CLOCK_OF_NO_DAY in underspecified
+                and anchor is not None
+                and _tense_leaves(anchor, tense, today)
+                and not _same_passage(text, anchor_end, candidate.start)
+            ):
+                # "Zelensky is due to address parliament at noon", a paragraph after one about
+                # a day a year back, is today's noon.
+                anchor = None
             context = Context(day, anchor, tense, focus, moment)
             resolution = resolve_value(underspecified, calendar, context)
         else:

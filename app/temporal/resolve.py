@@ -222,12 +222,7 @@ def _resolve_relative(
         return Resolution("PAST_REF" if match["sign"] == "-" else "FUTURE_REF")
     anchor_day = context.reference_day
     anchor = context.narrative_anchor
-    if (
-        match["anchor"] == "DAY"
-        and anchor is not None
-        and anchor.granularity in _DAY_OR_FINER
-        and not _tense_leaves_anchor(anchor, context)
-    ):
+    if match["anchor"] == "DAY" and anchor is not None and anchor.granularity in _DAY_OR_FINER:
         anchor_day = anchor.first_day
     elif match["anchor"] == "DAY" and count == "0":
         anchor_day += timedelta(days=_clock_day_shift(match["suffix"], context))
@@ -260,16 +255,6 @@ def _resolve_relative(
             return Resolution(_UNKNOWN_VALUE[unit])
         period = part
     return _with_suffix(period, match["suffix"])
-
-
-def _tense_leaves_anchor(anchor: Period, context: Context) -> bool:
-    """Whether the sentence's tense points away from the story's day: "Zelensky is due to
-    address parliament at noon" after a paragraph about a day a year back is today's noon."""
-    if context.tense == "future":
-        return anchor.last_day < context.reference_day
-    if context.tense == "past":
-        return anchor.first_day > context.reference_day
-    return False
 
 
 def _stamp_day_shift(suffix: str | None, context: Context) -> int:
