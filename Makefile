@@ -46,6 +46,9 @@ bench: install ## Run every benchmark (figures go to BENCHMARKS.md with their co
 	@command -v wrk >/dev/null || { echo "query_load needs wrk: apt-get install wrk"; exit 2; }
 	$(BIN)/python benchmarks/tempeval.py
 	$(BIN)/python benchmarks/news_probe.py
+	$(BIN)/python benchmarks/news_probe.py --data benchmarks/data/news_heldout.yaml
+	$(BIN)/python benchmarks/news_probe.py --data benchmarks/data/news_heldout_2.yaml
+	$(BIN)/python benchmarks/news_probe.py --data benchmarks/data/news_heldout_articles.yaml
 	$(BIN)/python benchmarks/events.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/exports.py
