@@ -638,6 +638,16 @@ def _apply_calendar_mode(resolution: Resolution, mode: str, reference_day: date)
     return resolution
 
 
+def _period_or_tense(
+    period: Period | None, fallback: str, calendar_mode: str, context: Context
+) -> Resolution:
+    """The period the story's own date gave a value, else the fallback value as the tense
+    resolves it (for the NARR:/STORY: values whose anchor did not apply)."""
+    if period is None:
+        return resolve_value(fallback, calendar_mode, context)
+    return _apply_calendar_mode(_with_suffix(period, None), calendar_mode, context.reference_day)
+
+
 def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> Resolution:
     """Resolve one rule output against the anchors (see the module docstring for the grammar)."""
     if match := _SHIFTED.fullmatch(underspecified):
@@ -688,9 +698,7 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
         anchors = _WITHIN_ONE_YEAR if within_year else ("day",)
         if anchor is not None and anchor.granularity in anchors:
             period = period_of_value(f"{anchor.first_day.year:04d}{match['rest']}")
-        if period is None:
-            return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
-        resolution = _with_suffix(period, None)
+        return _period_or_tense(period, f"TENSE:XXXX{match['rest']}", calendar_mode, context)
     elif match := _STORY_YEAR.fullmatch(underspecified):
         anchor = context.narrative_anchor
         period = None
@@ -704,9 +712,7 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
             # A background paragraph in a past year goes on in it: "The war broke out in April
             # 2023. In June, fighting spread to Darfur" is June 2023.
             period = period_of_value(f"{anchor.first_day.year:04d}{match['rest']}")
-        if period is None:
-            return resolve_value(f"TENSE:XXXX{match['rest']}", calendar_mode, context)
-        resolution = _with_suffix(period, None)
+        return _period_or_tense(period, f"TENSE:XXXX{match['rest']}", calendar_mode, context)
     elif match := _NARRATIVE_MONTH.fullmatch(underspecified):
         anchor = context.narrative_anchor
         period = None
@@ -719,9 +725,7 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
             # ("Talks collapsed yesterday. On the 28th ..." written on the 12th is last month).
             month = anchor.first_day
             period = period_of_value(f"{month.year:04d}-{month.month:02d}-{match['day']}")
-        if period is None:
-            return resolve_value(f"TENSE:XXXX-XX-{match['day']}", calendar_mode, context)
-        resolution = _with_suffix(period, None)
+        return _period_or_tense(period, f"TENSE:XXXX-XX-{match['day']}", calendar_mode, context)
     elif match := _NARRATIVE_WEEKDAY.fullmatch(underspecified):
         anchor = context.narrative_anchor
         day = context.reference_day
