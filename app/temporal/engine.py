@@ -35,7 +35,7 @@ _STAMP = "STAMP+0dayT"  # a live blog's time stamp (rule clock_stamp)
 _STORY = "STORY:"  # a month in the year of a background paragraph (resolve.py)
 # How far (characters) a background paragraph's date carries a month name to its year.
 _STORY_REACH = 300
-_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", "STORY:", _CLOCK_OF_NO_DAY)
+_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", _STORY, _CLOCK_OF_NO_DAY)
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
 # period compared with, not a new one.
