@@ -81,7 +81,14 @@ def test_past_guess_and_negated_could_are_no_future() -> None:
 
 
 def test_the_month_may_is_no_modal() -> None:
-    assert _cues("talks in May resume") == []
+    # "resume" is a cue of its own (a present that schedules); "May resume" is none.
+    assert _cues("talks in May resume") == [("resume", "future")]
+    assert _cues("talks in May ended") == [("ended", "past")]
+
+
+def test_an_overdue_plan_takes_its_verb() -> None:
+    # The verb after "had been scheduled to" is part of the past cue, not a present tense.
+    assert _cues("it had been scheduled to expire") == [("had been scheduled to expire", "past")]
 
 
 def test_cues_split_words_as_the_cue_regex_does() -> None:
