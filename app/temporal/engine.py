@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import regex
 
@@ -35,6 +35,7 @@ _STAMP = "STAMP+0dayT"  # a live blog's time stamp (rule clock_stamp)
 _STORY = "STORY:"  # a month in the year of a background paragraph (resolve.py)
 # How far (characters) a background paragraph's date carries a month name to its year.
 _STORY_REACH = 300
+_SENTENCE_BREAK = regex.compile(r"[.!?][\"'”’)]*\s|\n")
 _TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", _STORY, _CLOCK_OF_NO_DAY)
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
@@ -117,6 +118,37 @@ def _tense_leaves(anchor: Period, tense: str | None, today: date) -> bool:
     if tense == "past":
         return anchor.first_day > today
     return False
+
+
+def _anchor_of(expression: TemporalExpression) -> Period:
+    """The period a dated expression gives the story. Midnight written as T24:00 ends its day,
+    so what follows it ("expired at midnight on Sunday ... shortly after 1 a.m.") is on the
+    next."""
+    first, last = expression.date_start, expression.date_end
+    if expression.value.endswith("T24:00") and first is not None and last is not None:
+        first, last = first + timedelta(days=1), last + timedelta(days=1)
+    return Period(expression.value, first, last, expression.granularity)
+
+
+def _dates_a_report(text: str, expression: TemporalExpression, rulebook: Rulebook) -> bool:
+    """Whether a day dates the report of what its sentence tells ("the group said on
+    Saturday")."""
+    return (
+        expression.granularity == "day"
+        and rulebook.reported_on is not None
+        and rulebook.reported_on.search(
+            text, max(0, expression.start - _REPORT_REACH), expression.start
+        )
+        is not None
+    )
+
+
+def _same_sentence(text: str, anchor_end: int, start: int) -> bool:
+    """Whether nothing but one sentence lies between the narrative anchor and `start`: "were
+    killed on Thursday afternoon ..., the group said on Saturday" keeps the story on Thursday
+    (the report's day names no event of its own)."""
+    between = text[anchor_end:start]
+    return 0 <= start - anchor_end <= _STORY_REACH and _SENTENCE_BREAK.search(between) is None
 
 
 def _same_passage(text: str, anchor_end: int, start: int) -> bool:
@@ -228,13 +260,13 @@ def resolve(
             and expression.type in ("DATE", "TIME")
             and expression.granularity in _ANCHORING_GRANULARITIES
             and not candidate.underspecified.startswith(_FOCUS_DEPENDENT)
-        ):
-            narrative_anchor = Period(
-                expression.value,
-                expression.date_start,
-                expression.date_end,
-                expression.granularity,
+            and not (
+                narrative_anchor is not None
+                and _dates_a_report(text, expression, rulebook)
+                and _same_sentence(text, anchor_end, expression.start)
             )
+        ):
+            narrative_anchor = _anchor_of(expression)
             anchor_end = expression.end
             if (
                 expression.granularity == _FOCUS_GRANULARITY
