@@ -196,6 +196,8 @@ def resolve(
     expressions: list[TemporalExpression] = []
     narrative_anchor: Period | None = None
     anchor_end = 0  # where the expression that is the narrative anchor ends
+    stamp_day: date | None = None  # the day of the live-blog entry being read, if any
+    stamp_entry_end = 0
     focus: Period | None = None
     tense_cues: TenseCues | None = None  # found on first need: most texts never need them
     # The year of each known day the text has named ("the Oct. 7 attack"): "since Oct. 7" later
@@ -244,7 +246,10 @@ def resolve(
             context = Context(day, anchor, tense, focus, moment)
             resolution = resolve_value(underspecified, calendar, context)
         else:
-            resolution = _resolve_unanchored(underspecified, calendar, tense, today)
+            # In a live blog's entry, "today" and "this evening" are the stamp's day.
+            in_entry = stamp_day is not None and candidate.start < stamp_entry_end
+            day = stamp_day if in_entry and underspecified.startswith("REF") else today
+            resolution = _resolve_unanchored(underspecified, calendar, tense, day)
         expression = _build(candidate, resolution, text)
         expressions.append(expression)
         if underspecified.startswith(_REPORTED):
@@ -268,6 +273,10 @@ def resolve(
         ):
             narrative_anchor = _anchor_of(expression)
             anchor_end = expression.end
+            if _STAMP in underspecified:
+                stamp_day = expression.date_start
+                entry_end = text.find("\n", expression.end)
+                stamp_entry_end = len(text) if entry_end < 0 else entry_end
             if (
                 expression.granularity == _FOCUS_GRANULARITY
                 and expression.date_end < today
