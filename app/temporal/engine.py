@@ -32,11 +32,12 @@ from app.temporal.zones import zone
 # writing, which the tense tells.
 _CLOCK_OF_NO_DAY = "DAY+0dayT"
 _STAMP = "STAMP+0dayT"  # a live blog's time stamp (rule clock_stamp)
+_PART_OF_STORY_DAY = "NARR+0dayT"  # "by the morning", "that evening"
 _STORY = "STORY:"  # a month in the year of a background paragraph (resolve.py)
 # How far (characters) a background paragraph's date carries a month name to its year.
 _STORY_REACH = 300
 _SENTENCE_BREAK = regex.compile(r"[.!?][\"'”’)]*\s|\n")
-_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", _STORY, _CLOCK_OF_NO_DAY)
+_TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", _STORY, _CLOCK_OF_NO_DAY, _PART_OF_STORY_DAY)
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
 # period compared with, not a new one.
@@ -235,13 +236,15 @@ def resolve(
             if _STORY in underspecified and not _same_passage(text, anchor_end, candidate.start):
                 anchor = None  # a year told of paragraphs ago is no longer the story's
             if (
-                _CLOCK_OF_NO_DAY in underspecified
+                (_CLOCK_OF_NO_DAY in underspecified or _PART_OF_STORY_DAY in underspecified)
                 and anchor is not None
                 and _tense_leaves(anchor, tense, today)
-                and not _same_passage(text, anchor_end, candidate.start)
+                and (tense == "past" or not _same_passage(text, anchor_end, candidate.start))
             ):
                 # "Zelensky is due to address parliament at noon", a paragraph after one about
-                # a day a year back, is today's noon.
+                # a day a year back, is today's noon; what "had breached it by the morning"
+                # cannot be on a day still to come. (A future tense is read less surely: in the
+                # same paragraph it keeps the story's day: "had been scheduled for noon".)
                 anchor = None
             context = Context(day, anchor, tense, focus, moment)
             resolution = resolve_value(underspecified, calendar, context)
