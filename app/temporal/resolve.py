@@ -224,6 +224,8 @@ def _resolve_relative(
     anchor = context.narrative_anchor
     if match["anchor"] == "DAY" and anchor is not None and anchor.granularity in _DAY_OR_FINER:
         anchor_day = anchor.first_day
+        if _midnight_just_past(match["suffix"], anchor, context):
+            anchor_day -= timedelta(days=1)
     elif match["anchor"] == "DAY" and count == "0":
         anchor_day += timedelta(days=_clock_day_shift(match["suffix"], context))
     elif match["anchor"] == "REPORT" and context.report_day is not None:
@@ -255,6 +257,20 @@ def _resolve_relative(
             return Resolution(_UNKNOWN_VALUE[unit])
         period = part
     return _with_suffix(period, match["suffix"])
+
+
+def _midnight_just_past(suffix: str | None, anchor: Period, context: Context) -> bool:
+    """Whether "midnight" told after a time in the small hours is the one just past: "00:20 —
+    ... a report the lab released at midnight" is the midnight that began the day, written
+    T24:00 of the day before. A future sentence's midnight stays the coming one."""
+    clock = anchor.value.partition("T")[2]
+    return (
+        suffix == "T24:00"
+        and anchor.granularity == "time"
+        and ":" in clock
+        and clock < "12:00"
+        and context.tense != "future"
+    )
 
 
 def _stamp_day_shift(suffix: str | None, context: Context) -> int:
