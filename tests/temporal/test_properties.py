@@ -122,6 +122,13 @@ ANCHOR_WORDS = st.sampled_from(
         *("1990s", "2 1/2", "2.5", "30-day", "14:30", "GMT", "local time", "p.m.", "2pm"),
         *("now", "as", "the near future", "the coming months", "end of", "its", "people"),
         *(",", ".", "-", "–", "'", "’s", "(", "\n", "  ", "$2", "86%", "²", "\u0301"),
+        # The words of the rules added for current news (stamps, feasts, the story's days).
+        *("00:20", "23:35", "—", ":", "1300", "from", "between", "midnight", "going", "into"),
+        *("dawn", "first", "light", "tonight", "That", "spring", "In", "During", "2026.03.02"),
+        *("dated", "3/11", "9/11", "Sat", "20th", "1-3", "eve", "Orthodox", "Easter", "Ramadan"),
+        *("Passover", "Victory", "VE", "Ukrainians", "anniversary", "Oct.", "attack", "80th"),
+        *("fortnight", "hourlong", "twice", "times", "within", "soon", "will", "Resolution"),
+        *("1701", "daily", "Haaretz", "Tuesday", "after", "meant", "to", "resume", "Wednesday"),
     ]
 )
 
