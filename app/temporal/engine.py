@@ -144,6 +144,19 @@ def _dates_a_report(text: str, expression: TemporalExpression, rulebook: Ruleboo
     )
 
 
+def _names_a_thing(text: str, expression: TemporalExpression, rulebook: Rulebook) -> bool:
+    """Whether a year is part of a name ("India suspended the Indus Waters Treaty of 1960 the
+    next day"): the story does not go on in that year."""
+    return (
+        expression.granularity == "year"
+        and rulebook.named_year_before is not None
+        and rulebook.named_year_before.search(
+            text, max(0, expression.start - _SIGNAL_REACH * 2), expression.start
+        )
+        is not None
+    )
+
+
 def _same_sentence(text: str, anchor_end: int, start: int) -> bool:
     """Whether nothing but one sentence lies between the narrative anchor and `start`: "were
     killed on Thursday afternoon ..., the group said on Saturday" keeps the story on Thursday
@@ -273,6 +286,7 @@ def resolve(
                 and _dates_a_report(text, expression, rulebook)
                 and _same_sentence(text, anchor_end, expression.start)
             )
+            and not _names_a_thing(text, expression, rulebook)
         ):
             narrative_anchor = _anchor_of(expression)
             anchor_end = expression.end

@@ -151,6 +151,8 @@ class Rulebook:
     utc_clock_zone: regex.Pattern[str] | None = None
     # Ends the text before a weekday that dates a report: reReportedOn.
     reported_on: regex.Pattern[str] | None = None
+    # Ends the text before a year that is part of a name: reNamedYearBefore.
+    named_year_before: regex.Pattern[str] | None = None
     _word_cache: dict[str, WordRole] = field(default_factory=dict, compare=False)
 
     @property
@@ -670,4 +672,5 @@ def load_rulebook(language: str = "en") -> Rulebook:
         other_clock_zone=_optional_pattern(fragments, "reOtherClockZone"),
         utc_clock_zone=_optional_pattern(fragments, "reUtcClockZone"),
         reported_on=_optional_pattern(fragments, "reReportedOn"),
+        named_year_before=_optional_pattern(fragments, "reNamedYearBefore"),
     )
