@@ -128,7 +128,11 @@ def _anchor_of(expression: TemporalExpression) -> Period:
     first, last = expression.date_start, expression.date_end
     if expression.value.endswith("T24:00") and first is not None and last is not None:
         first, last = first + timedelta(days=1), last + timedelta(days=1)
-    return Period(expression.value, first, last, expression.granularity)
+    value = expression.value
+    if expression.mod == "END" and expression.granularity == "day":
+        # "late Wednesday" ends in its night: a small-hours clock told after it is past it.
+        value += "TNI"
+    return Period(value, first, last, expression.granularity)
 
 
 def _dates_a_report(text: str, expression: TemporalExpression, rulebook: Rulebook) -> bool:

@@ -141,6 +141,8 @@ _TENSE_REACH_DAYS = 180
 _NEAR_DAYS = 45
 # How far (minutes) a live blog's stamp may run past the stored moment of writing.
 _STAMP_LAG_MINUTES = 60
+# A clock before this, after a night, is in the small hours of the next day.
+_SMALL_HOURS_END = "05:00"
 # What an unresolvable relative expression of each unit is called (no date is better than a
 # wrong one).
 _UNKNOWN_VALUE = {
@@ -226,6 +228,8 @@ def _resolve_relative(
         anchor_day = anchor.first_day
         if _midnight_just_past(match["suffix"], anchor, context):
             anchor_day -= timedelta(days=1)
+        elif _small_hours_after_night(match["suffix"], anchor):
+            anchor_day += timedelta(days=1)
     elif match["anchor"] == "DAY" and count == "0":
         anchor_day += timedelta(days=_clock_day_shift(match["suffix"], context))
     elif match["anchor"] == "REPORT" and context.report_day is not None:
@@ -271,6 +275,13 @@ def _midnight_just_past(suffix: str | None, anchor: Period, context: Context) ->
         and clock < "12:00"
         and context.tense != "future"
     )
+
+
+def _small_hours_after_night(suffix: str | None, anchor: Period) -> bool:
+    """Whether a clock in the small hours follows a night ("announced late Wednesday, shortly
+    before 2 a.m. here", "Wednesday night ... at 1 a.m."): it is the next day's."""
+    clock = suffix[1:] if suffix and ":" in suffix else None
+    return clock is not None and clock < _SMALL_HOURS_END and anchor.value.endswith("TNI")
 
 
 def _stamp_day_shift(suffix: str | None, context: Context) -> int:
