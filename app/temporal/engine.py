@@ -36,7 +36,6 @@ _PART_OF_STORY_DAY = "NARR+0dayT"  # "by the morning", "that evening"
 _STORY = "STORY:"  # a month in the year of a background paragraph (resolve.py)
 # How far (characters) a background paragraph's date carries a month name to its year.
 _STORY_REACH = 300
-_SENTENCE_BREAK = regex.compile(r"[.!?][\"'”’)]*\s|\n")
 _TENSE_DEPENDENT = ("TENSE:", "NARR:", "KNOWN:", _STORY, _CLOCK_OF_NO_DAY, _PART_OF_STORY_DAY)
 # Values that refer back to the reporting period never become an anchor themselves: "a year
 # earlier" twice in a row means the same year, not two years back; "the 1988 period" names the
@@ -52,6 +51,8 @@ _REPORTED = "REPORT"
 # ("the air force said late on ") are looked for: the patterns end at the day.
 _SIGNAL_REACH = 16
 _REPORT_REACH = 40
+# How far before a year its name's "<Name> of" is looked for (reNamedYearBefore).
+_NAME_REACH = 32
 _YEARLESS_DAY = regex.compile(r"TENSE:XXXX(?P<day>-\d\d-\d\d)(?P<suffix>T.+)?")
 _DAY_VALUE = regex.compile(r"(?P<year>\d{4})(?P<day>-\d\d-\d\d)")
 # Granularities an expression may have to serve as the anchor of "the next day" and the like.
@@ -135,14 +136,17 @@ def _anchor_of(expression: TemporalExpression) -> Period:
     return Period(value, first, last, expression.granularity)
 
 
-def _dates_a_report(text: str, expression: TemporalExpression, rulebook: Rulebook) -> bool:
+def _dates_a_report(
+    text: str, expression: TemporalExpression, rulebook: Rulebook, sentence_start: int = 0
+) -> bool:
     """Whether a day dates the report of what its sentence tells ("the group said on
-    Saturday")."""
+    Saturday"): a reporting verb right before it (reReportedOn)."""
     return (
         expression.granularity == "day"
+        and expression.date_start is not None
         and rulebook.reported_on is not None
         and rulebook.reported_on.search(
-            text, max(0, expression.start - _REPORT_REACH), expression.start
+            text, max(sentence_start, expression.start - _REPORT_REACH), expression.start
         )
         is not None
     )
@@ -155,18 +159,20 @@ def _names_a_thing(text: str, expression: TemporalExpression, rulebook: Rulebook
         expression.granularity == "year"
         and rulebook.named_year_before is not None
         and rulebook.named_year_before.search(
-            text, max(0, expression.start - _SIGNAL_REACH * 2), expression.start
+            text, max(0, expression.start - _NAME_REACH), expression.start
         )
         is not None
     )
 
 
-def _same_sentence(text: str, anchor_end: int, start: int) -> bool:
-    """Whether nothing but one sentence lies between the narrative anchor and `start`: "were
-    killed on Thursday afternoon ..., the group said on Saturday" keeps the story on Thursday
-    (the report's day names no event of its own)."""
-    between = text[anchor_end:start]
-    return 0 <= start - anchor_end <= _STORY_REACH and _SENTENCE_BREAK.search(between) is None
+def _same_sentence(text: str, anchor_end: int, start: int, rulebook: Rulebook) -> bool:
+    """Whether the narrative anchor and `start` lie in one sentence (the language's sentence
+    ends, as the tense cues read them) of one line: "were killed on Thursday afternoon ..., the
+    group said on Saturday" keeps the story on Thursday."""
+    return (
+        _same_passage(text, anchor_end, start)
+        and rulebook.tense_lexicon.sentence_end.search(text, anchor_end, start) is None
+    )
 
 
 def _same_passage(text: str, anchor_end: int, start: int) -> bool:
@@ -288,7 +294,7 @@ def resolve(
             and not (
                 narrative_anchor is not None
                 and _dates_a_report(text, expression, rulebook)
-                and _same_sentence(text, anchor_end, expression.start)
+                and _same_sentence(text, anchor_end, expression.start, rulebook)
             )
             and not _names_a_thing(text, expression, rulebook)
         ):
@@ -344,14 +350,7 @@ def _date_from_reports(
         for other in expressions[
             bisect.bisect_left(starts, left) : bisect.bisect_left(starts, right)
         ]:
-            if (
-                other is not own
-                and other.granularity == "day"
-                and other.date_start is not None
-                and rulebook.reported_on.search(
-                    text, max(left, other.start - _REPORT_REACH), other.start
-                )
-            ):
+            if other is not own and _dates_a_report(text, other, rulebook, left):
                 report_day = other.date_start
                 break
         if report_day is None:

@@ -277,10 +277,15 @@ def _midnight_just_past(suffix: str | None, anchor: Period, context: Context) ->
     )
 
 
+def _clock_of(suffix: str | None) -> str | None:
+    """The "HH:MM" of a value's suffix ("T23:00"), None for a part of the day or none."""
+    return suffix[1:] if suffix and ":" in suffix else None
+
+
 def _small_hours_after_night(suffix: str | None, anchor: Period) -> bool:
     """Whether a clock in the small hours follows a night ("announced late Wednesday, shortly
     before 2 a.m. here", "Wednesday night ... at 1 a.m."): it is the next day's."""
-    clock = suffix[1:] if suffix and ":" in suffix else None
+    clock = _clock_of(suffix)
     return clock is not None and clock < _SMALL_HOURS_END and anchor.value.endswith("TNI")
 
 
@@ -288,7 +293,7 @@ def _stamp_day_shift(suffix: str | None, context: Context) -> int:
     """A live blog's time stamp is not later than the moment of writing: one well after it
     ("23:35" in a blog last updated at 00:25) is of the day before. Within the hour after it,
     the stamp is taken as the same day: a stored publication time may lag the last update."""
-    clock = suffix[1:] if suffix and ":" in suffix else None
+    clock = _clock_of(suffix)
     if clock is None or context.reference_clock is None:
         return 0
     return -1 if _minutes(clock) > _minutes(context.reference_clock) + _STAMP_LAG_MINUTES else 0
@@ -303,7 +308,7 @@ def _clock_day_shift(suffix: str | None, context: Context) -> int:
     """A clock time of no named day is on the reference day, unless the tense puts it on the
     other side of the moment of writing: "drones struck at 11 p.m." written at 8 a.m. is last
     night, "he will speak at 7 a.m." written at 8 p.m. is tomorrow morning."""
-    clock = suffix[1:] if suffix and ":" in suffix else None
+    clock = _clock_of(suffix)
     if clock is None or context.reference_clock is None:
         return 0
     if context.tense == "past" and clock > context.reference_clock:
