@@ -363,12 +363,17 @@ def _floating_candidates(partial: regex.Match[str], reference_day: date) -> Iter
         yield Period(day.isoformat(), day, day, "day")
 
 
+def _feast_years(partial: regex.Match[str], reference_day: date) -> range:
+    """The Gregorian years whose feasts are listed: a few around the reference day, or the one
+    the text names ("Easter 2022", "Ramadan 2024")."""
+    if partial["year"]:
+        return range(int(partial["year"]), int(partial["year"]) + 1)
+    return range(reference_day.year - 2, reference_day.year + 3)
+
+
 def _easter_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
     offset = int(partial["offset"])
-    years = range(reference_day.year - 2, reference_day.year + 3)
-    if partial["year"]:
-        years = range(int(partial["year"]), int(partial["year"]) + 1)
-    for year in years:
+    for year in _feast_years(partial, reference_day):
         if not MIN_YEAR <= year <= MAX_YEAR:
             continue
         day = easter_sunday(year, orthodox=partial["orthodox"] is not None) + timedelta(offset)
@@ -380,16 +385,8 @@ def _easter_candidates(partial: regex.Match[str], reference_day: date) -> Iterat
             yield Period(day.isoformat(), day, day, "day")
 
 
-def _lunar_years(partial: regex.Match[str], reference_day: date) -> range:
-    """The Gregorian years whose occurrences are listed: a few around the reference day, or the
-    one the text names ("Ramadan 2024")."""
-    if partial["year"]:
-        return range(int(partial["year"]), int(partial["year"]) + 1)
-    return range(reference_day.year - 2, reference_day.year + 3)
-
-
 def _hijri_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
-    years = _lunar_years(partial, reference_day)
+    years = _feast_years(partial, reference_day)
     month = int(partial["month"])
     # A Gregorian year holds one or two occurrences of a Hijri date (the Hijri year is 354
     # days): list the Hijri years around those Gregorian ones, keep those that begin in them.
@@ -411,7 +408,7 @@ _ISRAELI_DAYS = {
 
 
 def _hebrew_candidates(partial: regex.Match[str], reference_day: date) -> Iterator[Period]:
-    years = _lunar_years(partial, reference_day)
+    years = _feast_years(partial, reference_day)
     month, day = int(partial["month"]), int(partial["day"])
     extra = int(partial["extra"] or 0)
     # The Hebrew year begins in September or October: Gregorian year g holds the Nisan..Elul of
