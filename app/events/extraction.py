@@ -24,6 +24,8 @@ The rules, in the order `extract_events` applies them:
    * *weak* scopes — "after", "before", "if", "although", ... — date the event only when the main
      clause has no date of its own, and lower its confidence;
    * the main clause and *neutral* scopes ("when", "while", "as") date it.
+   A year used as an adjective ("under a 1974 disengagement agreement") dates its noun, not the
+   clause: it dates the event only inside a past-tense subject ("The 2014 war killed ...").
    A reporting "that" ends a weak or neutral scope ("said after the meeting on Monday that he
    had begun ...": the reported clause is the content). A scope runs to the next comma,
    semicolon, colon or dash (not a dash inside a word: "Trump–Putin call"); a relative clause
@@ -126,6 +128,10 @@ _SHORT_CLAUSE_WORDS = 8
 # A reported event is told without its sayer only when it says this much on its own.
 _MIN_REPORTED_WORDS = 3
 _ARTICLES = frozenset({"the", "a", "an"})
+# Engine rules whose year is an adjective ("a 1974 disengagement agreement"): it dates its noun,
+# not the clause, so it dates an event only as part of a past-tense subject ("The 2014 war
+# killed 2,200 people"), never after the verb ("withdrew to the 1967 lines").
+_ATTRIBUTIVE_RULES = frozenset({"year_modifier"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -990,6 +996,10 @@ class _Extractor:
             index = _token_index(tokens, expression.start)
             scope = tokens[index].scope if index < len(tokens) else MAIN
             if scope == EXCLUDING:
+                continue
+            if expression.rule in _ATTRIBUTIVE_RULES and not (
+                verb is not None and index < verb and self._is_past(tokens[verb])
+            ):
                 continue
             tier = WEAK if scope == WEAK else MAIN
             distance = abs(index - verb) if verb is not None else index

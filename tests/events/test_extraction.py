@@ -347,6 +347,33 @@ def test_since_clause_date_does_not_date_the_main_event():
     assert extract_events(undated, [expr(undated, "last August", "DATE", "2024-08", august)]) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UN peacekeepers patrol the buffer zone created under a 1974 disengagement agreement.",
+        "Israeli troops withdrew to the 1967 lines.",
+        "The 1974 agreement remains in force.",
+    ],
+)
+def test_an_attributive_year_dates_its_noun_not_the_clause(text):
+    year = text[text.index("19") : text.index("19") + 4]
+    span = (D(int(year), 1, 1), D(int(year), 12, 31))
+    attributive = dataclasses.replace(
+        expr(text, year, "DATE", year, span, "year"), rule="year_modifier"
+    )
+    assert extract_events(text, [attributive]) == []
+
+
+def test_an_attributive_year_in_a_past_tense_subject_dates_the_event():
+    text = "The 2014 war killed 2,200 people."
+    span = (D(2014, 1, 1), D(2014, 12, 31))
+    attributive = dataclasses.replace(
+        expr(text, "2014", "DATE", "2014", span, "year"), rule="year_modifier"
+    )
+    (event,) = extract_events(text, [attributive])
+    assert event.expression.value == "2014"
+
+
 def test_relative_clause_in_the_subject_ends_at_its_verb():
     text = "The ceasefire that began on Monday collapsed on Tuesday."
     monday, tuesday = day(text, "Monday", D(2025, 3, 10)), day(text, "Tuesday", D(2025, 3, 11))
