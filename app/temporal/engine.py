@@ -278,6 +278,14 @@ def resolve(
             resolution = _resolve_unanchored(underspecified, calendar, tense, day)
         expression = _build(candidate, resolution, text)
         expressions.append(expression)
+        if (
+            focus is not None
+            and rulebook.months_period is not None
+            and rulebook.months_period.fullmatch(expression.text)
+        ):
+            # "In the first nine months, net was $306 million, against a loss in the 1988
+            # period": that is the year before, not the quarter reported before.
+            focus = None
         if underspecified.startswith(_REPORTED):
             reported.append((len(expressions) - 1, candidate))
         if (

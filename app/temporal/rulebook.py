@@ -143,6 +143,8 @@ class Rulebook:
     role_groups: tuple[tuple[regex.Pattern[str], tuple[int, ...], tuple[int, ...]], ...] = ()
     # Marks a period named on a calendar of its own ("fiscal"): patterns.yaml, reOwnCalendar.
     own_calendar: regex.Pattern[str] | None = None
+    # Matches a whole results period of months that is no quarter: reMonthsPeriod.
+    months_period: regex.Pattern[str] | None = None
     # Ends the text before a year-less day that refers back to a known day: reKnownDayAgain.
     known_day_again: regex.Pattern[str] | None = None
     # Finds a zone other than the text's own in a clock time: reOtherClockZone; and of those,
@@ -668,6 +670,7 @@ def load_rulebook(language: str = "en") -> Rulebook:
         any_role=_any_word_of((*triggers, *anchors), "triggers and anchors"),
         role_groups=_role_groups(triggers, anchors),
         own_calendar=_optional_pattern(fragments, "reOwnCalendar"),
+        months_period=_optional_pattern(fragments, "reMonthsPeriod"),
         known_day_again=_optional_pattern(fragments, "reKnownDayAgain"),
         other_clock_zone=_optional_pattern(fragments, "reOtherClockZone"),
         utc_clock_zone=_optional_pattern(fragments, "reUtcClockZone"),
