@@ -190,17 +190,23 @@ def _clock_frame(
     text: str, candidate: Candidate, rulebook: Rulebook, local: datetime, utc: datetime
 ) -> tuple[date, str | None]:
     """The day and the moment of writing a clock time of no named day is read against: the
-    text's own zone; UTC for a time in UTC ("0200 GMT"), on the UTC calendar; for a time in
-    another zone ("11 a.m. ET"), the local day and no moment: it is not comparable with it."""
-    zone = rulebook.other_clock_zone
-    if zone is None or zone.search(text, candidate.start, candidate.end) is None:
+    text's own zone; for a time in another zone the moment of writing there, on that zone's
+    calendar ("0200 GMT", "23:30 BST", "10 p.m. Washington time"); for a zone the language's
+    table does not know, the local day and no moment: it is not comparable with it."""
+    other = rulebook.other_clock_zone
+    found = other.search(text, candidate.start, candidate.end) if other is not None else None
+    if found is None:
         return local.date(), _clock_of_writing(local)
+    if _clock_of_writing(local) is None:  # a bare date: no moment, and the day is that date
+        return local.date(), None
     in_utc = rulebook.utc_clock_zone
     if in_utc is not None and in_utc.search(text, candidate.start, candidate.end) is not None:
-        if _clock_of_writing(local) is None:  # a bare date: no moment, and the day is that date
-            return local.date(), None
         return utc.date(), _clock_of_writing(utc)
-    return local.date(), None
+    name = rulebook.clock_zone(found.group()) if rulebook.clock_zone is not None else "X"
+    if name == "X":
+        return local.date(), None
+    there = local.astimezone(zone(name))
+    return there.date(), _clock_of_writing(there)
 
 
 def resolve(

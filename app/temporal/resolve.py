@@ -307,11 +307,16 @@ def _minutes(clock: str) -> int:
 def _clock_day_shift(suffix: str | None, context: Context) -> int:
     """A clock time of no named day is on the reference day, unless the tense puts it on the
     other side of the moment of writing: "drones struck at 11 p.m." written at 8 a.m. is last
-    night, "he will speak at 7 a.m." written at 8 p.m. is tomorrow morning."""
+    night, "he will speak at 7 a.m." written at 8 p.m. is tomorrow morning. A past clock within
+    the hour after the moment of writing is still today's, as a stamp is (`_STAMP_LAG_MINUTES`):
+    a stored publication time may lag the text it dates."""
     clock = _clock_of(suffix)
     if clock is None or context.reference_clock is None:
         return 0
-    if context.tense == "past" and clock > context.reference_clock:
+    if (
+        context.tense == "past"
+        and _minutes(clock) > _minutes(context.reference_clock) + _STAMP_LAG_MINUTES
+    ):
         return -1
     if context.tense == "future" and clock < context.reference_clock:
         return 1

@@ -151,6 +151,8 @@ class Rulebook:
     # UTC: reUtcClockZone.
     other_clock_zone: regex.Pattern[str] | None = None
     utc_clock_zone: regex.Pattern[str] | None = None
+    # The zone text reOtherClockZone found -> an IANA zone, or "X" if unknown: table clock_zone.
+    clock_zone: Normalizer | None = None
     # Ends the text before a weekday that dates a report: reReportedOn.
     reported_on: regex.Pattern[str] | None = None
     # Ends the text before a year that is part of a name: reNamedYearBefore.
@@ -674,6 +676,7 @@ def load_rulebook(language: str = "en") -> Rulebook:
         known_day_again=_optional_pattern(fragments, "reKnownDayAgain"),
         other_clock_zone=_optional_pattern(fragments, "reOtherClockZone"),
         utc_clock_zone=_optional_pattern(fragments, "reUtcClockZone"),
+        clock_zone=normalizers.get("clock_zone"),
         reported_on=_optional_pattern(fragments, "reReportedOn"),
         named_year_before=_optional_pattern(fragments, "reNamedYearBefore"),
     )
