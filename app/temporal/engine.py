@@ -53,7 +53,7 @@ _SIGNAL_REACH = 16
 _REPORT_REACH = 40
 # How far before a year its name's "<Name> of" is looked for (reNamedYearBefore).
 _NAME_REACH = 32
-_YEARLESS_DAY = regex.compile(r"TENSE:XXXX(?P<day>-\d\d-\d\d)(?P<suffix>T.+)?")
+_YEARLESS_DAY = regex.compile(r"(?:TENSE|STORY):XXXX(?P<day>-\d\d-\d\d)(?P<suffix>T.+)?")
 _DAY_VALUE = regex.compile(r"(?P<year>\d{4})(?P<day>-\d\d-\d\d)")
 # Granularities an expression may have to serve as the anchor of "the next day" and the like.
 _ANCHORING_GRANULARITIES = frozenset(
@@ -175,6 +175,22 @@ def _same_sentence(text: str, anchor_end: int, start: int, rulebook: Rulebook) -
     )
 
 
+_ENTRY_HEAD_BEFORE = regex.compile(r"[ \t]{0,3}(?:[-–•*][ \t]+)?")
+_ENTRY_HEAD_AFTER = regex.compile(r"[ \t]?[:–—-][ \t]")
+
+
+def _entry_line_end(text: str, expression: TemporalExpression) -> int:
+    """Where the line ends that `expression` heads as a timeline's entry ("- Q3 2023: ...",
+    "March 2022 – ..."); 0 when it heads none."""
+    line_start = text.rfind("\n", 0, expression.start) + 1
+    if _ENTRY_HEAD_BEFORE.fullmatch(text, line_start, expression.start) is None:
+        return 0
+    if _ENTRY_HEAD_AFTER.match(text, expression.end) is None:
+        return 0
+    line_end = text.find("\n", expression.end)
+    return len(text) if line_end < 0 else line_end
+
+
 def _same_passage(text: str, anchor_end: int, start: int) -> bool:
     """Whether an expression follows the narrative anchor closely, in the same paragraph."""
     return 0 < start - anchor_end <= _STORY_REACH and "\n" not in text[anchor_end:start]
@@ -227,6 +243,8 @@ def resolve(
     narrative_anchor: Period | None = None
     anchor_end = 0  # where the expression that is the narrative anchor ends
     stamp_day: date | None = None  # the day of the live-blog entry being read, if any
+    entry_line_end = 0  # where the timeline entry the narrative anchor heads ends, if it heads one
+    anchor_is_a_name = False  # whether the narrative anchor is a known day ("the Oct. 7 attack")
     stamp_entry_end = 0
     focus: Period | None = None
     tense_cues: TenseCues | None = None  # found on first need: most texts never need them
@@ -262,8 +280,16 @@ def resolve(
             if _CLOCK_OF_NO_DAY in underspecified or _STAMP in underspecified:
                 day, moment = _clock_frame(text, candidate, rulebook, local, utc)
             anchor = narrative_anchor
-            if _STORY in underspecified and not _same_passage(text, anchor_end, candidate.start):
-                anchor = None  # a year told of paragraphs ago is no longer the story's
+            if _STORY in underspecified and (
+                anchor_is_a_name or not _same_passage(text, anchor_end, candidate.start)
+            ):
+                # A year told of paragraphs ago is no longer the story's; nor is the year of a
+                # day that names an event ("the 9/11 attacks were remembered on Sept. 11").
+                anchor = None
+            if _STORY in underspecified and candidate.start < entry_line_end and tense == "future":
+                # A timeline's entry tells the past in the present: "- Q3 2023: A truce with
+                # the ELN begins on Aug. 3" announces nothing.
+                tense = None
             if (
                 (_CLOCK_OF_NO_DAY in underspecified or _PART_OF_STORY_DAY in underspecified)
                 and anchor is not None
@@ -314,6 +340,8 @@ def resolve(
         ):
             narrative_anchor = _anchor_of(expression)
             anchor_end = expression.end
+            anchor_is_a_name = underspecified.startswith(_KNOWN)
+            entry_line_end = _entry_line_end(text, expression)
             if _STAMP in underspecified:
                 stamp_day = expression.date_start
                 entry_end = text.find("\n", expression.end)

@@ -51,6 +51,10 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                NARR:XXXX-XX-19   a month-less day in the narrative anchor's month, when the
                text has moved to a month other than the reference one ("In January, the truce
                began on the 19th"); TENSE-resolved otherwise
+               STORY:XXXX-06  STORY:XXXX-12-08  STORY:XXXX-12-07TEV   a month or a day in
+               the past year of the story told just before it (same paragraph, no earlier
+               month, not told as to come; a day needs a day or a quarter to go on from: "began
+               on Nov. 27, 2024 ... entered Damascus on Dec. 8"); TENSE-resolved otherwise
                NARRPREV:XXXX-WXX-5  NARRNEXT:XXXX-WXX-1   the weekday before / after the
                narrative anchor's day ("the previous Friday", "the following Monday"); PREV / NEXT
                from the reference day when the anchor is no day
@@ -124,7 +128,7 @@ _ANNIVERSARY = regex.compile(r"ANNIV\+(?P<years>\d{1,3}|X):(?P<year>\d{4})(?P<re
 _NARRATIVE_YEAR = regex.compile(
     r"NARR:XXXX(?P<rest>-\d\d-\d\d|-(?P<season>SP|SU|FA|WI)|-(?P<month>\d\d))"
 )
-_STORY_YEAR = regex.compile(r"STORY:XXXX(?P<rest>-(?P<month>\d\d)(?:-\d\d)?)")
+_STORY_YEAR = regex.compile(r"STORY:XXXX(?P<rest>-(?P<month>\d\d)(?P<day>-\d\d(?:T[\w:]+)?)?)")
 _NARRATIVE_MONTH = regex.compile(r"NARR:XXXX-XX-(?P<day>\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
     rf"NARR(?P<direction>PREV|NEXT|WEEK):(?P<partial>XXXX-WXX-(?P<weekday>[1-7])){_SUFFIX}"
@@ -135,6 +139,12 @@ _SHIFTED = regex.compile(
 _DURATION = regex.compile(rf"DUR:(?P<amount>\d+(?:\.\d+)?|X)(?P<unit>{_UNITS})")
 _DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
 _WITHIN_ONE_YEAR = frozenset(("year", "quarter", "month", "week", *_DAY_OR_FINER))
+# What a month, or a day, named without a year in a past year's paragraph takes its year from
+# (STORY:). Not a year: "awarded the temple to Cambodia in 1962. Five days of fighting in July"
+# is this July. A day not from a month either: "the August 1988 cease-fire ... Iraq's invasion of
+# Kuwait on Aug. 2" names a month as a thing's; a full date sets a story's days.
+_STORY_MONTH_ANCHORS = frozenset(("quarter", "season", "month", *_DAY_OR_FINER))
+_STORY_DAY_ANCHORS = frozenset(("quarter", *_DAY_OR_FINER))
 # How far (days) a tense-chosen occurrence may lie before the nearest one is preferred.
 _TENSE_REACH_DAYS = 180
 # ... and how close that nearest one must be.
@@ -738,13 +748,14 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
         period = None
         if (
             anchor is not None
-            and anchor.granularity in ("month", *_DAY_OR_FINER)
+            and anchor.granularity in (_STORY_DAY_ANCHORS if match["day"] else _STORY_MONTH_ANCHORS)
             and anchor.first_day.year < context.reference_day.year
             and context.tense != "future"
             and int(match["month"]) >= anchor.first_day.month
         ):
             # A background paragraph in a past year goes on in it: "The war broke out in April
-            # 2023. In June, fighting spread to Darfur" is June 2023.
+            # 2023. In June, fighting spread to Darfur" is June 2023; "began on Nov. 27, 2024 ...
+            # in the early hours of Dec. 8"; "- Q3 2023: a truce begins on Aug. 3".
             period = period_of_value(f"{anchor.first_day.year:04d}{match['rest']}")
         return _period_or_tense(period, f"TENSE:XXXX{match['rest']}", calendar_mode, context)
     elif match := _NARRATIVE_MONTH.fullmatch(underspecified):
