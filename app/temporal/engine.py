@@ -56,6 +56,7 @@ _NAME_REACH = 32
 _YEARLESS_DAY = regex.compile(r"(?:TENSE|STORY):XXXX(?P<day>-\d\d-\d\d)(?P<suffix>T.+)?")
 _DAY_VALUE = regex.compile(r"(?P<year>\d{4})(?P<day>-\d\d-\d\d)")
 # Granularities an expression may have to serve as the anchor of "the next day" and the like.
+_DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
 _ANCHORING_GRANULARITIES = frozenset(
     ("time", "part_of_day", "day", "week", "month", "quarter", "season", "year")
 )
@@ -137,12 +138,17 @@ def _anchor_of(expression: TemporalExpression) -> Period:
 
 
 def _dates_a_report(
-    text: str, expression: TemporalExpression, rulebook: Rulebook, sentence_start: int = 0
+    text: str,
+    expression: TemporalExpression,
+    rulebook: Rulebook,
+    sentence_start: int = 0,
+    granularities: frozenset[str] = frozenset(("day",)),
 ) -> bool:
-    """Whether a day dates the report of what its sentence tells ("the group said on
-    Saturday"): a reporting verb right before it (reReportedOn)."""
+    """Whether a day (or, with `granularities`, a time) dates the report of what its sentence
+    tells ("the group said on Saturday", "officials said shortly after midnight"): a reporting
+    verb right before it (reReportedOn)."""
     return (
-        expression.granularity == "day"
+        expression.granularity in granularities
         and expression.date_start is not None
         and rulebook.reported_on is not None
         and rulebook.reported_on.search(
@@ -333,7 +339,7 @@ def resolve(
             and not candidate.underspecified.startswith(_FOCUS_DEPENDENT)
             and not (
                 narrative_anchor is not None
-                and _dates_a_report(text, expression, rulebook)
+                and _dates_a_report(text, expression, rulebook, granularities=_DAY_OR_FINER)
                 and _same_sentence(text, anchor_end, expression.start, rulebook)
             )
             and not _names_a_thing(text, expression, rulebook)
