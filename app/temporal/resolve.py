@@ -114,7 +114,7 @@ _UNITS = "|".join([*CALENDAR_UNITS, *CLOCK_DURATION_DESIGNATORS])
 _SUFFIX = r"(?P<suffix>T(?:MO|MI|AF|EV|NI|DT|\d\d:\d\d))?"
 _RELATIVE = regex.compile(
     rf"(?P<anchor>REF|NARR|DAY|REPORT|STAMP)(?P<sign>[+-])(?P<count>\d+|X)(?P<unit>{_UNITS})"
-    rf"(?P<within>-(?:\d\d|Q[1-4]|SP|SU|FA|WI))?{_SUFFIX}"
+    rf"(?P<within>-(?:\d\d(?:-\d\d)?|Q[1-4]|SP|SU|FA|WI))?{_SUFFIX}"
 )
 _CYCLIC = regex.compile(
     rf"(?P<direction>PREV|NEXT|THIS|TENSE|PAST):(?P<partial>XXXX-[^T]+){_SUFFIX}"
@@ -265,7 +265,7 @@ def _resolve_relative(
     except (ValueError, OverflowError):
         return Resolution(_UNKNOWN_VALUE[unit])
     if match["within"]:
-        # "June last year": a part named inside the relative period.
+        # "June last year", "Feb. 9 this year": a part named inside the relative period.
         part = period_of_value(period.value + match["within"]) if unit == "year" else None
         if part is None:
             return Resolution(_UNKNOWN_VALUE[unit])
@@ -765,9 +765,12 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
             anchor is not None
             and anchor.granularity in ("month", *_DAY_OR_FINER)
             and anchor.first_day.replace(day=1) != context.reference_day.replace(day=1)
+            and not (context.tense == "future" and anchor.last_day < context.reference_day)
         ):
             # An anchor in the reference month is no evidence against the tense's choice
-            # ("Talks collapsed yesterday. On the 28th ..." written on the 12th is last month).
+            # ("Talks collapsed yesterday. On the 28th ..." written on the 12th is last month);
+            # nor is a past one for what is still to come ("... was sworn in on Dec. 29.
+            # Ministers will meet on the 24th").
             month = anchor.first_day
             period = period_of_value(f"{month.year:04d}-{month.month:02d}-{match['day']}")
         return _period_or_tense(period, f"TENSE:XXXX-XX-{match['day']}", calendar_mode, context)
