@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import regex
 
-from app.temporal.calendar import Period
+from app.temporal.calendar import Period, period_of_value
 from app.temporal.errors import UnknownTimezoneError
 from app.temporal.extract import Candidate, extract
 from app.temporal.model import TemporalExpression
@@ -135,6 +135,17 @@ def _anchor_of(expression: TemporalExpression) -> Period:
         # "late Wednesday" ends in its night: a small-hours clock told after it is past it.
         value += "TNI"
     return Period(value, first, last, expression.granularity)
+
+
+def _since_start(expression: TemporalExpression) -> Period | None:
+    """The period a "since ..." span starts with ("since September" written in February: last
+    September), if the expression is one and names a month or a day."""
+    if expression.mod != "ON_OR_AFTER" or expression.granularity != "range":
+        return None
+    period = period_of_value(expression.value)
+    if period is None or period.granularity not in ("month", "day"):
+        return None
+    return period
 
 
 def _dates_a_report(
@@ -332,7 +343,14 @@ def resolve(
             and (day := _DAY_VALUE.match(expression.value))
         ):
             known_days[day["day"]] = day["year"]
-        if (
+        since = _since_start(expression)
+        if since is not None and not _names_a_thing(text, expression, rulebook):
+            # "since September, when an Israeli strike killed Nasrallah, and the pager attacks
+            # the same month": the story goes back to where the span starts.
+            narrative_anchor, anchor_end = since, expression.end
+            anchor_is_a_name = underspecified.startswith(_KNOWN)
+            entry_line_end = 0
+        elif (
             expression.is_dated
             and expression.type in ("DATE", "TIME")
             and expression.granularity in _ANCHORING_GRANULARITIES
