@@ -39,6 +39,9 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                the period of a unit that holds the inner value's day (its first day, its last
                when moving forward), moved by whole units: "the day before last Tuesday", "the
                week of March 6"; the unit's unknown value when the inner one has no day
+    edge       FIRSTDAY:2024  LASTDAY:TENSE:XXXX-03  LASTDAY:REF+1month   the first or last day
+               of the inner value's period ("the last day of 2024", "the final day of next
+               month"); no date when the inner one has no days
     known      KNOWN:2023-10-07   a day that news names by its date alone ("the Oct. 7 attack"):
                that day once it has passed, else the month and day resolved by the tense
                ANNIV+2:2023-10-07   that day so many years on ("the second anniversary of the
@@ -136,6 +139,7 @@ _NARRATIVE_WEEKDAY = regex.compile(
 _SHIFTED = regex.compile(
     rf"AT(?P<sign>[+-])(?P<count>\d+)(?P<unit>{'|'.join(CALENDAR_UNITS)}):(?P<inner>.+)"
 )
+_EDGE_DAY = regex.compile(r"(?P<edge>FIRST|LAST)DAY:(?P<inner>.+)")
 _DURATION = regex.compile(rf"DUR:(?P<amount>\d+(?:\.\d+)?|X)(?P<unit>{_UNITS})")
 _DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
 _WITHIN_ONE_YEAR = frozenset(("year", "quarter", "month", "week", *_DAY_OR_FINER))
@@ -170,8 +174,11 @@ _TIMEX_VALUE = regex.compile(
     (?:\d{4}|XXXX)(?:-(?:\d\d|XX|W\d\d|WXX|Q[1-4X]|SP|SU|FA|WI|H[12]))?(?:-(?:\d\d|XX|[1-7]|WE))?
         (?:T(?:MO|MI|AF|EV|NI|DT|\d\d:\d\d(?::\d\d)?))?
     | \d{3}X | \d\d
-    | P(?:\d+(?:\.\d+)?|X)(?:Y|M|W|D|Q|DE|CE|SE)
-    | PT(?:\d+(?:\.\d+)?|X)(?:H|M|S)
+    | P(?:\d+(?:\.\d+)?|X)(?:Q|DE|CE|SE)
+    | P(?=[\dX])(?:(?:\d+(?:\.\d+)?|X)Y)?(?:(?:\d+|X)M)?(?:(?:\d+|X)W)?(?:(?:\d+|X)D)?
+        (?:T(?=[\dX])(?:(?:\d+|X)H)?(?:(?:\d+|X)M)?(?:(?:\d+(?:\.\d+)?|X)S)?)?(?<=[YMWDHS])
+    | PT(?=[\dX])(?:(?:\d+(?:\.\d+)?|X)H)?(?:(?:\d+(?:\.\d+)?|X)M)?
+        (?:(?:\d+(?:\.\d+)?|X)S)?(?<=[HMS])
     | PAST_REF | PRESENT_REF | FUTURE_REF
     """
 )
@@ -696,6 +703,13 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
     """Resolve one rule output against the anchors (see the module docstring for the grammar)."""
     if match := _SHIFTED.fullmatch(underspecified):
         resolution = _resolve_shifted(match, context)
+        return _apply_calendar_mode(resolution, calendar_mode, context.reference_day)
+    if match := _EDGE_DAY.fullmatch(underspecified):
+        inner = resolve_value(match["inner"], "period", context)
+        day = inner.first_day if match["edge"] == "FIRST" else inner.last_day
+        if day is None:
+            return Resolution("XXXX-XX-XX")
+        resolution = _with_suffix(Period(day.isoformat(), day, day, "day"), None)
         return _apply_calendar_mode(resolution, calendar_mode, context.reference_day)
     if match := _DURATION.fullmatch(underspecified):
         if calendar_mode == "landing" and context.tense != "future":
