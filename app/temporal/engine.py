@@ -219,27 +219,46 @@ def _clock_of_writing(moment: datetime) -> str | None:
     return None if moment.time() == time(0) else f"{moment.hour:02d}:{moment.minute:02d}"
 
 
-def _clock_frame(
-    text: str, candidate: Candidate, rulebook: Rulebook, local: datetime, utc: datetime
-) -> tuple[date, str | None]:
-    """The day and the moment of writing a clock time of no named day is read against: the
-    text's own zone; for a time in another zone the moment of writing there, on that zone's
-    calendar ("0200 GMT", "23:30 BST", "10 p.m. Washington time"); for a zone the language's
-    table does not know, the local day and no moment: it is not comparable with it."""
+_UNKNOWN_ZONE = "unknown"
+_CLOCK_IN_VALUE = regex.compile(r"\d{4}-\d\d-\d\dT(?P<hour>\d\d):(?P<minute>\d\d)")
+
+
+def _clock_zone(text: str, candidate: Candidate, rulebook: Rulebook) -> tzinfo | str | None:
+    """The zone a clock time of no named day is given in: None for the text's own, a tzinfo
+    for one the language's table knows ("0200 GMT", "23:30 BST", "10 p.m. Washington time"),
+    `_UNKNOWN_ZONE` for another."""
     other = rulebook.other_clock_zone
     found = other.search(text, candidate.start, candidate.end) if other is not None else None
     if found is None:
-        return local.date(), _clock_of_writing(local)
-    if _clock_of_writing(local) is None:  # a bare date: no moment, and the day is that date
-        return local.date(), None
+        return None
     in_utc = rulebook.utc_clock_zone
     if in_utc is not None and in_utc.search(text, candidate.start, candidate.end) is not None:
-        return utc.date(), _clock_of_writing(utc)
+        return UTC
     name = rulebook.clock_zone(found.group()) if rulebook.clock_zone is not None else "X"
-    if name == "X":
-        return local.date(), None
-    there = local.astimezone(zone(name))
+    return _UNKNOWN_ZONE if name == "X" else zone(name)
+
+
+def _clock_frame(clock_zone: tzinfo | str | None, moment: datetime) -> tuple[date, str | None]:
+    """The day and the moment of writing a clock time of no named day is read against: the
+    moment of writing in the clock's zone, on that zone's calendar; for a zone the language's
+    table does not know, the local day and no moment: it is not comparable with it. A bare
+    date (a midnight time stamp) has no moment, and its day is that date."""
+    if clock_zone is None:
+        return moment.date(), _clock_of_writing(moment)
+    if _clock_of_writing(moment) is None or isinstance(clock_zone, str):
+        return moment.date(), None
+    there = moment.astimezone(clock_zone)
     return there.date(), _clock_of_writing(there)
+
+
+def _moment_of(anchor: Period, local_zone: tzinfo | None) -> datetime | None:
+    """The moment a clock anchor names in the text's zone ("03:25" of a live blog), if it is
+    one."""
+    found = _CLOCK_IN_VALUE.match(anchor.value)
+    if anchor.granularity != "time" or found is None or anchor.first_day is None:
+        return None
+    hour = int(found["hour"]) % 24  # T24:00: `_anchor_of` already moved it to the next day
+    return datetime.combine(anchor.first_day, time(hour, int(found["minute"])), local_zone)
 
 
 def resolve(
@@ -252,7 +271,6 @@ def resolve(
     UnknownTimezoneError (a ValueError) for an unknown zone.
     """
     local = reference_local(reference_time, timezone)
-    utc = reference_time.astimezone(UTC)
     today = local.date()
     clock = _clock_of_writing(local)
     rulebook = load_rulebook(language)
@@ -262,6 +280,7 @@ def resolve(
     stamp_day: date | None = None  # the day of the live-blog entry being read, if any
     entry_line_end = 0  # where the timeline entry the narrative anchor heads ends, if it heads one
     anchor_is_a_name = False  # whether the narrative anchor is a known day ("the Oct. 7 attack")
+    anchor_is_a_stamp = False  # whether it is a live blog's time stamp
     stamp_entry_end = 0
     focus: Period | None = None
     tense_cues: TenseCues | None = None  # found on first need: most texts never need them
@@ -294,9 +313,21 @@ def resolve(
         # on the reference day and the tense.
         if any(marker in underspecified for marker in ("NARR", "DAY", "FOCUS", "STAMP", "STORY")):
             day, moment = today, clock
+            clock_zone = None
             if _CLOCK_OF_NO_DAY in underspecified or _STAMP in underspecified:
-                day, moment = _clock_frame(text, candidate, rulebook, local, utc)
+                clock_zone = _clock_zone(text, candidate, rulebook)
+                day, moment = _clock_frame(clock_zone, local)
             anchor = narrative_anchor
+            if (
+                isinstance(clock_zone, tzinfo)
+                and anchor is not None
+                and anchor_is_a_stamp
+                and (told_at := _moment_of(anchor, local.tzinfo)) is not None
+            ):
+                # "03:25 - Trump says he will address the nation at 10 p.m. Washington time":
+                # read against the stamp's moment there, not against the stamp's local day.
+                day, moment = _clock_frame(clock_zone, told_at)
+                anchor = None
             if _STORY in underspecified and (
                 anchor_is_a_name or not _same_passage(text, anchor_end, candidate.start)
             ):
@@ -349,6 +380,7 @@ def resolve(
             # the same month": the story goes back to where the span starts.
             narrative_anchor, anchor_end = since, expression.end
             anchor_is_a_name = underspecified.startswith(_KNOWN)
+            anchor_is_a_stamp = False
             entry_line_end = 0
         elif (
             expression.is_dated
@@ -365,6 +397,7 @@ def resolve(
             narrative_anchor = _anchor_of(expression)
             anchor_end = expression.end
             anchor_is_a_name = underspecified.startswith(_KNOWN)
+            anchor_is_a_stamp = _STAMP in underspecified
             entry_line_end = _entry_line_end(text, expression)
             if _STAMP in underspecified:
                 stamp_day = expression.date_start
