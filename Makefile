@@ -51,6 +51,7 @@ bench: install ## Run every benchmark (figures go to BENCHMARKS.md with their co
 	$(BIN)/python benchmarks/news_probe.py --data benchmarks/data/news_heldout_articles.yaml
 	$(BIN)/python benchmarks/news_probe.py --data benchmarks/data/news_heldout_articles_2.yaml
 	$(BIN)/python benchmarks/news_probe.py --data benchmarks/data/news_heldout_articles_3.yaml
+	$(BIN)/python benchmarks/news_probe.py --data benchmarks/data/news_heldout_articles_4.yaml
 	$(BIN)/python benchmarks/events.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/exports.py

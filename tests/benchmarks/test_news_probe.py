@@ -23,6 +23,7 @@ HELD_OUT_2_FILE = news_probe.DATA_FILE.with_name("news_heldout_2.yaml")
 HELD_OUT_ARTICLES_FILE = news_probe.DATA_FILE.with_name("news_heldout_articles.yaml")
 HELD_OUT_ARTICLES_2_FILE = news_probe.DATA_FILE.with_name("news_heldout_articles_2.yaml")
 HELD_OUT_ARTICLES_3_FILE = news_probe.DATA_FILE.with_name("news_heldout_articles_3.yaml")
+HELD_OUT_ARTICLES_4_FILE = news_probe.DATA_FILE.with_name("news_heldout_articles_4.yaml")
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def kinds(result: list[news_probe.Disagreement]) -> list[tuple[str, str, str | N
         (HELD_OUT_ARTICLES_FILE, 45, True),
         (HELD_OUT_ARTICLES_2_FILE, 40, True),
         (HELD_OUT_ARTICLES_3_FILE, 40, True),
+        (HELD_OUT_ARTICLES_4_FILE, 40, True),
     ],
     ids=[
         "probe",
@@ -98,6 +100,7 @@ def kinds(result: list[news_probe.Disagreement]) -> list[tuple[str, str, str | N
         "held-out-articles",
         "held-out-articles-2",
         "held-out-articles-3",
+        "held-out-articles-4",
     ],
 )
 def test_data_file_loads_and_every_case_is_well_formed(path, count: int, held_out: bool) -> None:
