@@ -137,6 +137,26 @@ def _anchor_of(expression: TemporalExpression) -> Period:
     return Period(value, first, last, expression.granularity)
 
 
+_YEAR_MONTH_DAY = regex.compile(r"^(?P<year>\d{4})-(?P<month>\d\d)-(?P<day>0[1-9]|1[0-2])$")
+
+
+def _writes_day_first(candidates: list[Candidate]) -> bool:
+    """Whether the text writes its dates day first ("28 March", "31/12/2025") more often than
+    month first ("March 28"): then its 12/09/2025 is 12 September, not December 9."""
+    balance = 0
+    for candidate in candidates:
+        order = candidate.rule.date_order
+        if order == "day_first":
+            balance += 1
+        elif order == "month_first":
+            balance -= 1
+    return balance > 0
+
+
+def _day_and_month_swapped(match: regex.Match[str]) -> str:
+    return f"{match['year']}-{match['day']}-{match['month']}"
+
+
 def _since_start(expression: TemporalExpression) -> Period | None:
     """The period a "since ..." span starts with ("since September" written in February: last
     September), if the expression is one and names a month or a day."""
@@ -289,7 +309,9 @@ def resolve(
     # anniversary, and so may a day dated with its year ("Oct. 23, 1998 ... on Oct. 23").
     known_days: dict[str, str] = {}
     reported: list[tuple[int, Candidate]] = []  # counted from the day of a report, if named
-    for candidate in extract(text, rulebook):
+    candidates = extract(text, rulebook)
+    day_first = _writes_day_first(candidates)
+    for candidate in candidates:
         tense = None
         if (
             any(marker in candidate.underspecified for marker in _TENSE_DEPENDENT)
@@ -299,6 +321,8 @@ def resolve(
                 tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
             tense = sentence_tense(text, candidate.start, candidate.end, tense_cues)
         underspecified, calendar = candidate.underspecified, candidate.rule.calendar
+        if day_first and candidate.rule.date_order == "either":
+            underspecified = _YEAR_MONTH_DAY.sub(_day_and_month_swapped, underspecified)
         yearless = _YEARLESS_DAY.fullmatch(underspecified) if known_days else None
         if (
             yearless

@@ -60,6 +60,7 @@ DEFAULT_REACH = (64, 96)
 _WORD_CACHE_SIZE = 200_000
 _RENDER_CACHE_SIZE = 10_000  # per rule
 _ROLE_GROUP_SIZE = 8
+DATE_ORDERS = (None, "day_first", "month_first", "either")
 CALENDAR_MODES = (
     "period",
     "up_to_reference",
@@ -101,6 +102,10 @@ class Rule:
     # anchor matches (as a trigger does, the whole `\w+` token), so inside its stretches the
     # rule is tried at those words only instead of at every position.
     anchor: int | None = None
+    # How the rule orders a date's day and month: "day_first" ("28 March", "15/01/2025"),
+    # "month_first" ("March 28"), "either" (3/11/2025: month first unless the text writes its
+    # dates day first; engine), or None.
+    date_order: str | None = None
     # Whether the pattern has the group `timex` (see extract.py); set from the pattern.
     has_timex: bool = field(init=False, default=False)
 
@@ -462,6 +467,9 @@ def _compile_rule(
     if anchor is not None:
         anchor = anchors.setdefault(_expand(anchor, fragments, name), len(anchors))
     value = _compile_template(str(spec["value"]), name, normalizers, set(pattern.groupindex))
+    date_order = spec.get("date_order")
+    if date_order not in DATE_ORDERS:
+        raise RulebookError(f"rule {name}: unknown date_order {date_order!r}")
     reach = tuple(spec.get("reach", DEFAULT_REACH))
     if len(reach) != 2 or not all(isinstance(n, int) and n >= 0 for n in reach):
         raise RulebookError(f"rule {name}: reach must be [before, after] in characters")
@@ -478,6 +486,7 @@ def _compile_rule(
         source_pattern=spec["pattern"],
         triggers=rule_triggers,
         reach=reach,
+        date_order=date_order,
         anchor=anchor,
     )
 
