@@ -301,6 +301,7 @@ def resolve(
     entry_line_end = 0  # where the timeline entry the narrative anchor heads ends, if it heads one
     anchor_is_a_name = False  # whether the narrative anchor is a known day ("the Oct. 7 attack")
     anchor_is_a_stamp = False  # whether it is a live blog's time stamp
+    anchor_starts_a_span = False  # whether it is where a "since ..." span starts
     stamp_entry_end = 0
     focus: Period | None = None
     tense_cues: TenseCues | None = None  # found on first need: most texts never need them
@@ -353,10 +354,14 @@ def resolve(
                 day, moment = _clock_frame(clock_zone, told_at)
                 anchor = None
             if _STORY in underspecified and (
-                anchor_is_a_name or not _same_passage(text, anchor_end, candidate.start)
+                anchor_is_a_name
+                or anchor_starts_a_span
+                or not _same_passage(text, anchor_end, candidate.start)
             ):
                 # A year told of paragraphs ago is no longer the story's; nor is the year of a
-                # day that names an event ("the 9/11 attacks were remembered on Sept. 11").
+                # day that names an event ("the 9/11 attacks were remembered on Sept. 11"), nor
+                # of a span that runs to now ("had led the troops since April 2017. In October,
+                # Britain sanctioned him").
                 anchor = None
             if _STORY in underspecified and candidate.start < entry_line_end and tense == "future":
                 # A timeline's entry tells the past in the present: "- Q3 2023: A truce with
@@ -405,6 +410,7 @@ def resolve(
             narrative_anchor, anchor_end = since, expression.end
             anchor_is_a_name = underspecified.startswith(_KNOWN)
             anchor_is_a_stamp = False
+            anchor_starts_a_span = True
             entry_line_end = 0
         elif (
             expression.is_dated
@@ -422,6 +428,7 @@ def resolve(
             anchor_end = expression.end
             anchor_is_a_name = underspecified.startswith(_KNOWN)
             anchor_is_a_stamp = _STAMP in underspecified
+            anchor_starts_a_span = False
             entry_line_end = _entry_line_end(text, expression)
             if _STAMP in underspecified:
                 stamp_day = expression.date_start
