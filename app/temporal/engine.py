@@ -296,6 +296,7 @@ def resolve(
     rulebook = load_rulebook(language)
     expressions: list[TemporalExpression] = []
     narrative_anchor: Period | None = None
+    past_anchor: Period | None = None  # the last narrative anchor not after the reference day
     anchor_end = 0  # where the expression that is the narrative anchor ends
     stamp_day: date | None = None  # the day of the live-blog entry being read, if any
     entry_line_end = 0  # where the timeline entry the narrative anchor heads ends, if it heads one
@@ -363,6 +364,21 @@ def resolve(
                 # of a span that runs to now ("had led the troops since April 2017. In October,
                 # Britain sanctioned him").
                 anchor = None
+            if (
+                anchor is not None
+                and anchor.first_day is not None
+                and anchor.first_day > today
+                and "NARR" in underspecified
+                and _CLOCK_OF_NO_DAY not in underspecified
+                and _PART_OF_STORY_DAY not in underspecified  # `_tense_leaves` below, for these
+            ):
+                # "On Wednesday, Washington imposed sanctions; they take effect on 21 November.
+                # A day later, the EU adopted ...": what is told as past is not counted from a
+                # day still to come, but from the story's last day that has been.
+                if tense_cues is None:
+                    tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
+                if sentence_tense(text, candidate.start, candidate.end, tense_cues) == "past":
+                    anchor = past_anchor
             if _STORY in underspecified and candidate.start < entry_line_end and tense == "future":
                 # A timeline's entry tells the past in the present: "- Q3 2023: A truce with
                 # the ELN begins on Aug. 3" announces nothing.
@@ -408,6 +424,7 @@ def resolve(
             # "since September, when an Israeli strike killed Nasrallah, and the pager attacks
             # the same month": the story goes back to where the span starts.
             narrative_anchor, anchor_end = since, expression.end
+            past_anchor = since
             anchor_is_a_name = underspecified.startswith(_KNOWN)
             anchor_is_a_stamp = False
             anchor_starts_a_span = True
@@ -426,6 +443,8 @@ def resolve(
         ):
             narrative_anchor = _anchor_of(expression)
             anchor_end = expression.end
+            if narrative_anchor.first_day is not None and narrative_anchor.first_day <= today:
+                past_anchor = narrative_anchor
             anchor_is_a_name = underspecified.startswith(_KNOWN)
             anchor_is_a_stamp = _STAMP in underspecified
             anchor_starts_a_span = False
