@@ -212,11 +212,26 @@ def _same_sentence(text: str, anchor_end: int, start: int, rulebook: Rulebook) -
     )
 
 
+_PAST, _NEXT = "PAST:", "NEXT:"
+_SCHEDULE_REACH = 600  # characters before an entry in which a schedule's introduction is sought
 _ENTRY_HEAD_BEFORE = regex.compile(r"[ \t]{0,3}(?:[-–•*][ \t]+)?")
 _ENTRY_HEAD_AFTER = regex.compile(r"[ \t]?[:–—-][ \t]")
 
 
-def _entry_line_end(text: str, expression: TemporalExpression) -> int:
+def _heads_a_schedule_entry(text: str, candidate: Candidate, rulebook: Rulebook) -> bool:
+    """Whether a day heads an entry of a list of dates still to come: "published the calendar
+    for the election: ... - 5 March: polling from 7 a.m." (reScheduleIntro shortly before)."""
+    return (
+        rulebook.schedule_intro is not None
+        and _entry_line_end(text, candidate) > 0
+        and rulebook.schedule_intro.search(
+            text, max(0, candidate.start - _SCHEDULE_REACH), candidate.start
+        )
+        is not None
+    )
+
+
+def _entry_line_end(text: str, expression: TemporalExpression | Candidate) -> int:
     """Where the line ends that `expression` heads as a timeline's entry ("- Q3 2023: ...",
     "March 2022 – ..."); 0 when it heads none."""
     line_start = text.rfind("\n", 0, expression.start) + 1
@@ -323,6 +338,8 @@ def resolve(
                 tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
             tense = sentence_tense(text, candidate.start, candidate.end, tense_cues)
         underspecified, calendar = candidate.underspecified, candidate.rule.calendar
+        if underspecified.startswith(_PAST) and _heads_a_schedule_entry(text, candidate, rulebook):
+            underspecified = _NEXT + underspecified.removeprefix(_PAST)
         if day_first and candidate.rule.date_order == "either":
             underspecified = _YEAR_MONTH_DAY.sub(_day_and_month_swapped, underspecified)
         yearless = _YEARLESS_DAY.fullmatch(underspecified) if known_days else None

@@ -148,6 +148,8 @@ class Rulebook:
     role_groups: tuple[tuple[regex.Pattern[str], tuple[int, ...], tuple[int, ...]], ...] = ()
     # Marks a period named on a calendar of its own ("fiscal"): patterns.yaml, reOwnCalendar.
     own_calendar: regex.Pattern[str] | None = None
+    # Introduces a list of dates still to come: reScheduleIntro.
+    schedule_intro: regex.Pattern[str] | None = None
     # Matches a whole results period of months that is no quarter: reMonthsPeriod.
     months_period: regex.Pattern[str] | None = None
     # Ends the text before a year-less day that refers back to a known day: reKnownDayAgain.
@@ -682,6 +684,7 @@ def load_rulebook(language: str = "en") -> Rulebook:
         role_groups=_role_groups(triggers, anchors),
         own_calendar=_optional_pattern(fragments, "reOwnCalendar"),
         months_period=_optional_pattern(fragments, "reMonthsPeriod"),
+        schedule_intro=_optional_pattern(fragments, "reScheduleIntro"),
         known_day_again=_optional_pattern(fragments, "reKnownDayAgain"),
         other_clock_zone=_optional_pattern(fragments, "reOtherClockZone"),
         utc_clock_zone=_optional_pattern(fragments, "reUtcClockZone"),

@@ -329,9 +329,10 @@ class TenseCues:
         before = bisect.bisect_right(self.boundary_ends, start) - 1
         if before >= 0 and self.boundary_starts[before] >= left:
             left = self.boundary_ends[before]
-        # ... and the first that begins after it.
+        # ... and the first that begins after it, or on its last character: the stop of an
+        # expression that ends a sentence ("from 7 a.m. to 5 p.m.\nThe ...").
         right = min(length, end + _REACH)
-        after = bisect.bisect_left(self.boundary_starts, end)
+        after = bisect.bisect_left(self.boundary_starts, end - 1)
         if after < len(self.boundary_starts) and self.boundary_ends[after] <= right:
             right = self.boundary_starts[after] + 1
         return left, right
