@@ -60,7 +60,8 @@ Rules emit *underspecified* values; this module owns their grammar and nothing e
                on Nov. 27, 2024 ... entered Damascus on Dec. 8"); TENSE-resolved otherwise
                NARRPREV:XXXX-WXX-5  NARRNEXT:XXXX-WXX-1   the weekday before / after the
                narrative anchor's day ("the previous Friday", "the following Monday"); PREV / NEXT
-               from the reference day when the anchor is no day
+               from the reference day when the anchor is no day; NARRNEXT:XXXX-02 the month
+               after the anchor's month or day ("September 2014 and the following February")
                NARRWEEK:XXXX-WXX-3   that weekday of the narrative anchor's week ("Wednesday of
                that week"); no date when the anchor is no day or week
 
@@ -134,7 +135,8 @@ _NARRATIVE_YEAR = regex.compile(
 _STORY_YEAR = regex.compile(r"STORY:XXXX(?P<rest>-(?P<month>\d\d)(?P<day>-\d\d(?:T[\w:]+)?)?)")
 _NARRATIVE_MONTH = regex.compile(r"NARR:XXXX-XX-(?P<day>\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
-    rf"NARR(?P<direction>PREV|NEXT|WEEK):(?P<partial>XXXX-WXX-(?P<weekday>[1-7])){_SUFFIX}"
+    rf"NARR(?P<direction>PREV|NEXT|WEEK):(?P<partial>XXXX-WXX-(?P<weekday>[1-7])|XXXX-(?P<month>\d\d))"
+    rf"{_SUFFIX}"
 )
 _SHIFTED = regex.compile(
     rf"AT(?P<sign>[+-])(?P<count>\d+)(?P<unit>{'|'.join(CALENDAR_UNITS)}):(?P<inner>.+)"
@@ -791,8 +793,13 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
     elif match := _NARRATIVE_WEEKDAY.fullmatch(underspecified):
         anchor = context.narrative_anchor
         day = context.reference_day
-        if anchor is not None and anchor.granularity in _DAY_OR_FINER:
+        # A month counts from a month the story is in too ("September 2014 and the following
+        # February"); a weekday only from a day.
+        anchors = ("month", *_DAY_OR_FINER) if match["month"] else _DAY_OR_FINER
+        if anchor is not None and anchor.granularity in anchors:
             day = anchor.first_day
+        if match["direction"] == "WEEK" and match["month"]:
+            return Resolution("XXXX-XX")
         if match["direction"] == "WEEK":
             if anchor is None or anchor.granularity not in (*_DAY_OR_FINER, "week"):
                 return Resolution("XXXX-XX-XX")  # "of that week" with no week told of
