@@ -359,6 +359,11 @@ def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, N
         count = number(text) if text else "0"
         return "XXXX" if count == "X" else f"{2000 + int(count):04d}"
 
+    def years_in_months(text: str) -> str:
+        """ "eleven" (years) -> "132" (months); X when the count is unknown."""
+        count = number(text)
+        return "X" if count == "X" or "." in count else str(int(count) * 12)
+
     def century_index(text: str) -> str:
         """ "20th" century -> "19" (TIMEX3 names a century by its first two digits)."""
         return f"{int(text) - 1:02d}"
@@ -366,6 +371,7 @@ def _builtin_normalizers(tables: Mapping[str, Mapping[str, str]]) -> dict[str, N
     return {
         "clock24": clock24,
         "century_index": century_index,
+        "years_in_months": years_in_months,
         "year_after_2000": year_after_2000,
         "number": number,
         "ordinal_number": ordinal_number,
