@@ -173,6 +173,8 @@ def move_day(day: date, unit_name: str, count: int) -> date:
 # A range has no single unit, so it has no rank.
 GRANULARITY_ORDER = tuple(name for name in GRANULARITIES if name != "range")
 GRANULARITY_RANK = {name: rank for rank, name in enumerate(GRANULARITY_ORDER)}
+# The granularities that name one day: what a day-relative phrase ("the next day") can count from.
+DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
 
 
 # Units that only measure (durations), with the designator that goes after the "T".

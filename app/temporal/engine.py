@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import bisect
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import regex
 
-from app.temporal.calendar import Period, period_of_value
+from app.temporal.calendar import DAY_OR_FINER, Period, period_of_value
 from app.temporal.errors import UnknownTimezoneError
 from app.temporal.extract import Candidate, extract
 from app.temporal.model import TemporalExpression
@@ -56,7 +56,6 @@ _NAME_REACH = 32
 _YEARLESS_DAY = regex.compile(r"(?:TENSE|STORY):XXXX(?P<day>-\d\d-\d\d)(?P<suffix>T.+)?")
 _DAY_VALUE = regex.compile(r"(?P<year>\d{4})(?P<day>-\d\d-\d\d)")
 # Granularities an expression may have to serve as the anchor of "the next day" and the like.
-_DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
 _ANCHORING_GRANULARITIES = frozenset(
     ("time", "part_of_day", "day", "week", "month", "quarter", "season", "year")
 )
@@ -112,6 +111,19 @@ def _build(candidate: Candidate, resolution: Resolution, text: str) -> TemporalE
         confidence=confidence if dated or not _should_be_dated(candidate) else confidence / 2,
         rule=candidate.rule.name,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _StoryAnchor:
+    """The period the story is at (the last dated expression that may anchor it), and what
+    kind of mention set it."""
+
+    period: Period
+    end: int  # where the expression that set it ends
+    names_an_event: bool = False  # a known day ("the Oct. 7 attack"): it lends no story year
+    is_a_stamp: bool = False  # a live blog's time stamp: a moment of writing
+    starts_a_span: bool = False  # where a "since ..." span starts: it lends no story year
+    entry_line_end: int = 0  # where the timeline entry it heads ends, if it heads one
 
 
 def _tense_leaves(anchor: Period, tense: str | None, today: date) -> bool:
@@ -310,17 +322,13 @@ def resolve(
     clock = _clock_of_writing(local)
     rulebook = load_rulebook(language)
     expressions: list[TemporalExpression] = []
-    narrative_anchor: Period | None = None
-    past_anchor: Period | None = None  # the last narrative anchor not after the reference day
-    anchor_end = 0  # where the expression that is the narrative anchor ends
+    story: _StoryAnchor | None = None
+    past_anchor: Period | None = None  # the last story anchor not after the reference day
     stamp_day: date | None = None  # the day of the live-blog entry being read, if any
-    entry_line_end = 0  # where the timeline entry the narrative anchor heads ends, if it heads one
-    anchor_is_a_name = False  # whether the narrative anchor is a known day ("the Oct. 7 attack")
-    anchor_is_a_stamp = False  # whether it is a live blog's time stamp
-    anchor_starts_a_span = False  # whether it is where a "since ..." span starts
     stamp_entry_end = 0
     focus: Period | None = None
-    tense_cues: TenseCues | None = None  # found on first need: most texts never need them
+    # Found on first need: most texts never need them.
+    tense_cues = functools.cache(functools.partial(TenseCues.find, text, rulebook.tense_lexicon))
     # The year of each known day the text has named ("the Oct. 7 attack"): "since Oct. 7" later
     # on is that day, not the tense's nearest Oct. 7; "on Oct. 7" may be this year's
     # anniversary, and so may a day dated with its year ("Oct. 23, 1998 ... on Oct. 23").
@@ -334,9 +342,7 @@ def resolve(
             any(marker in candidate.underspecified for marker in _TENSE_DEPENDENT)
             or candidate.rule.calendar == "landing"
         ):
-            if tense_cues is None:
-                tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
-            tense = sentence_tense(text, candidate.start, candidate.end, tense_cues)
+            tense = sentence_tense(text, candidate.start, candidate.end, tense_cues())
         underspecified, calendar = candidate.underspecified, candidate.rule.calendar
         if underspecified.startswith(_PAST) and _heads_a_schedule_entry(text, candidate, rulebook):
             underspecified = _NEXT + underspecified.removeprefix(_PAST)
@@ -360,21 +366,23 @@ def resolve(
             if _CLOCK_OF_NO_DAY in underspecified or _STAMP in underspecified:
                 clock_zone = _clock_zone(text, candidate, rulebook)
                 day, moment = _clock_frame(clock_zone, local)
-            anchor = narrative_anchor
+            anchor = story.period if story is not None else None
+            anchor_end = story.end if story is not None else 0
             if (
                 isinstance(clock_zone, tzinfo)
-                and anchor is not None
-                and anchor_is_a_stamp
-                and (told_at := _moment_of(anchor, local.tzinfo)) is not None
+                and story is not None
+                and story.is_a_stamp
+                and (told_at := _moment_of(story.period, local.tzinfo)) is not None
             ):
                 # "03:25 - Trump says he will address the nation at 10 p.m. Washington time":
                 # read against the stamp's moment there, not against the stamp's local day.
                 day, moment = _clock_frame(clock_zone, told_at)
                 anchor = None
             if _STORY in underspecified and (
-                anchor_is_a_name
-                or anchor_starts_a_span
-                or not _same_passage(text, anchor_end, candidate.start)
+                story is None
+                or story.names_an_event
+                or story.starts_a_span
+                or not _same_passage(text, story.end, candidate.start)
             ):
                 # A year told of paragraphs ago is no longer the story's; nor is the year of a
                 # day that names an event ("the 9/11 attacks were remembered on Sept. 11"), nor
@@ -388,15 +396,18 @@ def resolve(
                 and "NARR" in underspecified
                 and _CLOCK_OF_NO_DAY not in underspecified
                 and _PART_OF_STORY_DAY not in underspecified  # `_tense_leaves` below, for these
+                and sentence_tense(text, candidate.start, candidate.end, tense_cues()) == "past"
             ):
                 # "On Wednesday, Washington imposed sanctions; they take effect on 21 November.
                 # A day later, the EU adopted ...": what is told as past is not counted from a
                 # day still to come, but from the story's last day that has been.
-                if tense_cues is None:
-                    tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
-                if sentence_tense(text, candidate.start, candidate.end, tense_cues) == "past":
-                    anchor = past_anchor
-            if _STORY in underspecified and candidate.start < entry_line_end and tense == "future":
+                anchor = past_anchor
+            if (
+                _STORY in underspecified
+                and story is not None
+                and candidate.start < story.entry_line_end
+                and tense == "future"
+            ):
                 # A timeline's entry tells the past in the present: "- Q3 2023: A truce with
                 # the ELN begins on Aug. 3" announces nothing.
                 tense = None
@@ -440,32 +451,29 @@ def resolve(
         if since is not None and not _names_a_thing(text, expression, rulebook):
             # "since September, when an Israeli strike killed Nasrallah, and the pager attacks
             # the same month": the story goes back to where the span starts.
-            narrative_anchor, anchor_end = since, expression.end
+            story = _StoryAnchor(since, expression.end, starts_a_span=True)
             past_anchor = since
-            anchor_is_a_name = underspecified.startswith(_KNOWN)
-            anchor_is_a_stamp = False
-            anchor_starts_a_span = True
-            entry_line_end = 0
         elif (
             expression.is_dated
             and expression.type in ("DATE", "TIME")
             and expression.granularity in _ANCHORING_GRANULARITIES
             and not candidate.underspecified.startswith(_FOCUS_DEPENDENT)
             and not (
-                narrative_anchor is not None
-                and _dates_a_report(text, expression, rulebook, granularities=_DAY_OR_FINER)
-                and _same_sentence(text, anchor_end, expression.start, rulebook)
+                story is not None
+                and _dates_a_report(text, expression, rulebook, granularities=DAY_OR_FINER)
+                and _same_sentence(text, story.end, expression.start, rulebook)
             )
             and not _names_a_thing(text, expression, rulebook)
         ):
-            narrative_anchor = _anchor_of(expression)
-            anchor_end = expression.end
-            if narrative_anchor.first_day is not None and narrative_anchor.first_day <= today:
-                past_anchor = narrative_anchor
-            anchor_is_a_name = underspecified.startswith(_KNOWN)
-            anchor_is_a_stamp = _STAMP in underspecified
-            anchor_starts_a_span = False
-            entry_line_end = _entry_line_end(text, expression)
+            story = _StoryAnchor(
+                _anchor_of(expression),
+                expression.end,
+                names_an_event=underspecified.startswith(_KNOWN),
+                is_a_stamp=_STAMP in underspecified,
+                entry_line_end=_entry_line_end(text, expression),
+            )
+            if story.period.first_day is not None and story.period.first_day <= today:
+                past_anchor = story.period
             if _STAMP in underspecified:
                 stamp_day = expression.date_start
                 entry_end = text.find("\n", expression.end)
@@ -486,13 +494,11 @@ def resolve(
                 # named as an outlook, or the quarter under way, is no reporting period. An
                 # earlier quarter named after it ("after a flat second quarter") is a contrast,
                 # not a new one; a fiscal quarter is on another calendar, so it may be.
-                focus = narrative_anchor
+                focus = story.period
     if reported:
         # The report's day may come after the expression in its sentence ("... overnight, the
         # air force said on Sunday"), so these are dated once every expression is.
-        if tense_cues is None:
-            tense_cues = TenseCues.find(text, rulebook.tense_lexicon)
-        _date_from_reports(text, today, expressions, reported, rulebook, tense_cues)
+        _date_from_reports(text, today, expressions, reported, rulebook, tense_cues())
     return expressions
 
 

@@ -86,6 +86,7 @@ import regex
 from app.temporal.calendar import (
     CALENDAR_UNITS,
     CLOCK_DURATION_DESIGNATORS,
+    DAY_OR_FINER,
     DURATION_IN_YEARS,
     GRANULARITY_RANK,
     MAX_YEAR,
@@ -135,22 +136,21 @@ _NARRATIVE_YEAR = regex.compile(
 _STORY_YEAR = regex.compile(r"STORY:XXXX(?P<rest>-(?P<month>\d\d)(?P<day>-\d\d(?:T[\w:]+)?)?)")
 _NARRATIVE_MONTH = regex.compile(r"NARR:XXXX-XX-(?P<day>\d\d)")
 _NARRATIVE_WEEKDAY = regex.compile(
-    rf"NARR(?P<direction>PREV|NEXT|WEEK):(?P<partial>XXXX-WXX-(?P<weekday>[1-7])|XXXX-(?P<month>\d\d))"
-    rf"{_SUFFIX}"
+    r"NARR(?:(?P<direction>PREV|NEXT):(?P<partial>XXXX-WXX-(?P<weekday>[1-7])|XXXX-(?P<month>\d\d))"
+    rf"|(?P<direction>WEEK):(?P<partial>XXXX-WXX-(?P<weekday>[1-7]))){_SUFFIX}"
 )
 _SHIFTED = regex.compile(
     rf"AT(?P<sign>[+-])(?P<count>\d+)(?P<unit>{'|'.join(CALENDAR_UNITS)}):(?P<inner>.+)"
 )
 _EDGE_DAY = regex.compile(r"(?P<edge>FIRST|LAST)DAY:(?P<inner>.+)")
 _DURATION = regex.compile(rf"DUR:(?P<amount>\d+(?:\.\d+)?|X)(?P<unit>{_UNITS})")
-_DAY_OR_FINER = frozenset(("day", "part_of_day", "time"))
-_WITHIN_ONE_YEAR = frozenset(("year", "quarter", "month", "week", *_DAY_OR_FINER))
+_WITHIN_ONE_YEAR = frozenset(("year", "quarter", "month", "week", *DAY_OR_FINER))
 # What a month, or a day, named without a year in a past year's paragraph takes its year from
 # (STORY:). Not a year: "awarded the temple to Cambodia in 1962. Five days of fighting in July"
 # is this July. A day not from a month either: "the August 1988 cease-fire ... Iraq's invasion of
 # Kuwait on Aug. 2" names a month as a thing's; a full date sets a story's days.
-_STORY_MONTH_ANCHORS = frozenset(("quarter", "season", "month", *_DAY_OR_FINER))
-_STORY_DAY_ANCHORS = frozenset(("quarter", *_DAY_OR_FINER))
+_STORY_MONTH_ANCHORS = frozenset(("quarter", "season", "month", *DAY_OR_FINER))
+_STORY_DAY_ANCHORS = frozenset(("quarter", *DAY_OR_FINER))
 # How far (days) a tense-chosen occurrence may lie before the nearest one is preferred.
 _TENSE_REACH_DAYS = 180
 # ... and how close that nearest one must be.
@@ -243,7 +243,7 @@ def _resolve_relative(
         return Resolution("PAST_REF" if match["sign"] == "-" else "FUTURE_REF")
     anchor_day = context.reference_day
     anchor = context.narrative_anchor
-    if match["anchor"] == "DAY" and anchor is not None and anchor.granularity in _DAY_OR_FINER:
+    if match["anchor"] == "DAY" and anchor is not None and anchor.granularity in DAY_OR_FINER:
         anchor_day = anchor.first_day
         if _midnight_just_past(match["suffix"], anchor, context):
             anchor_day -= timedelta(days=1)
@@ -264,7 +264,7 @@ def _resolve_relative(
     offset = int(count) * (-1 if match["sign"] == "-" else 1)
     if landing and match["anchor"] == "NARR" and context.narrative_anchor is not None:
         # "a week later" lands on a day only from a day: after "last week" it is a week.
-        landing = context.narrative_anchor.granularity in _DAY_OR_FINER
+        landing = context.narrative_anchor.granularity in DAY_OR_FINER
     try:
         if landing:
             day = move_day(anchor_day, unit, offset)
@@ -779,7 +779,7 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
         period = None
         if (
             anchor is not None
-            and anchor.granularity in ("month", *_DAY_OR_FINER)
+            and anchor.granularity in ("month", *DAY_OR_FINER)
             and anchor.first_day.replace(day=1) != context.reference_day.replace(day=1)
             and not (context.tense == "future" and anchor.last_day < context.reference_day)
         ):
@@ -795,13 +795,11 @@ def resolve_value(underspecified: str, calendar_mode: str, context: Context) -> 
         day = context.reference_day
         # A month counts from a month the story is in too ("September 2014 and the following
         # February"); a weekday only from a day.
-        anchors = ("month", *_DAY_OR_FINER) if match["month"] else _DAY_OR_FINER
+        anchors = ("month", *DAY_OR_FINER) if match["month"] else DAY_OR_FINER
         if anchor is not None and anchor.granularity in anchors:
             day = anchor.first_day
-        if match["direction"] == "WEEK" and match["month"]:
-            return Resolution("XXXX-XX")
         if match["direction"] == "WEEK":
-            if anchor is None or anchor.granularity not in (*_DAY_OR_FINER, "week"):
+            if anchor is None or anchor.granularity not in (*DAY_OR_FINER, "week"):
                 return Resolution("XXXX-XX-XX")  # "of that week" with no week told of
             monday = anchor.first_day - timedelta(days=anchor.first_day.weekday())
             weekday = monday + timedelta(days=int(match["weekday"]) - 1)
