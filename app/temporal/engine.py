@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 import regex
 
@@ -278,9 +278,6 @@ def _clock_zone(text: str, candidate: Candidate, rulebook: Rulebook) -> tzinfo |
     found = other.search(text, candidate.start, candidate.end) if other is not None else None
     if found is None:
         return None
-    in_utc = rulebook.utc_clock_zone
-    if in_utc is not None and in_utc.search(text, candidate.start, candidate.end) is not None:
-        return UTC
     name = rulebook.clock_zone(found.group()) if rulebook.clock_zone is not None else "X"
     return _UNKNOWN_ZONE if name == "X" else zone(name)
 

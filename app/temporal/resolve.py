@@ -315,7 +315,13 @@ def _stamp_day_shift(suffix: str | None, context: Context) -> int:
     clock = _clock_of(suffix)
     if clock is None or context.reference_clock is None:
         return 0
-    return -1 if _minutes(clock) > _minutes(context.reference_clock) + _STAMP_LAG_MINUTES else 0
+    return -1 if _well_after_writing(clock, context.reference_clock) else 0
+
+
+def _well_after_writing(clock: str, clock_of_writing: str) -> bool:
+    """Whether a clock is more than `_STAMP_LAG_MINUTES` after the moment of writing on its day:
+    a stored publication time may lag the text it dates by that much."""
+    return _minutes(clock) > _minutes(clock_of_writing) + _STAMP_LAG_MINUTES
 
 
 def _minutes(clock: str) -> int:
@@ -332,10 +338,7 @@ def _clock_day_shift(suffix: str | None, context: Context) -> int:
     clock = _clock_of(suffix)
     if clock is None or context.reference_clock is None:
         return 0
-    if (
-        context.tense == "past"
-        and _minutes(clock) > _minutes(context.reference_clock) + _STAMP_LAG_MINUTES
-    ):
+    if context.tense == "past" and _well_after_writing(clock, context.reference_clock):
         return -1
     if context.tense == "future" and clock < context.reference_clock:
         return 1

@@ -154,10 +154,8 @@ class Rulebook:
     months_period: regex.Pattern[str] | None = None
     # Ends the text before a year-less day that refers back to a known day: reKnownDayAgain.
     known_day_again: regex.Pattern[str] | None = None
-    # Finds a zone other than the text's own in a clock time: reOtherClockZone; and of those,
-    # UTC: reUtcClockZone.
+    # Finds a zone other than the text's own in a clock time: reOtherClockZone.
     other_clock_zone: regex.Pattern[str] | None = None
-    utc_clock_zone: regex.Pattern[str] | None = None
     # The zone text reOtherClockZone found -> an IANA zone, or "X" if unknown: table clock_zone.
     clock_zone: Normalizer | None = None
     # Ends the text before a weekday that dates a report: reReportedOn.
@@ -693,7 +691,6 @@ def load_rulebook(language: str = "en") -> Rulebook:
         schedule_intro=_optional_pattern(fragments, "reScheduleIntro"),
         known_day_again=_optional_pattern(fragments, "reKnownDayAgain"),
         other_clock_zone=_optional_pattern(fragments, "reOtherClockZone"),
-        utc_clock_zone=_optional_pattern(fragments, "reUtcClockZone"),
         clock_zone=normalizers.get("clock_zone"),
         reported_on=_optional_pattern(fragments, "reReportedOn"),
         named_year_before=_optional_pattern(fragments, "reNamedYearBefore"),
