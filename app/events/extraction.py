@@ -24,8 +24,9 @@ The rules, in the order `extract_events` applies them:
    * *weak* scopes — "after", "before", "if", "although", ... — date the event only when the main
      clause has no date of its own, and lower its confidence;
    * the main clause and *neutral* scopes ("when", "while", "as") date it.
-   A year used as an adjective ("under a 1974 disengagement agreement") dates its noun, not the
-   clause: it dates the event only inside a past-tense subject ("The 2014 war killed ...").
+   A date used as an adjective ("under a 1974 disengagement agreement", "an Easter truce") dates
+   its noun, not the clause: it dates the event only inside a past-tense subject ("The 2014 war
+   killed ...").
    A reporting "that" ends a weak or neutral scope ("said after the meeting on Monday that he
    had begun ...": the reported clause is the content). A scope runs to the next comma,
    semicolon, colon or dash (not a dash inside a word: "Trump–Putin call"); a relative clause
@@ -128,10 +129,8 @@ _SHORT_CLAUSE_WORDS = 8
 # A reported event is told without its sayer only when it says this much on its own.
 _MIN_REPORTED_WORDS = 3
 _ARTICLES = frozenset({"the", "a", "an"})
-# Engine rules whose year is an adjective ("a 1974 disengagement agreement"): it dates its noun,
-# not the clause, so it dates an event only as part of a past-tense subject ("The 2014 war
-# killed 2,200 people"), never after the verb ("withdrew to the 1967 lines").
-_ATTRIBUTIVE_RULES = frozenset({"year_modifier"})
+# A count and its unit used as an adjective right before a phrase: "30-hour", "60-day".
+_MEASURE_BEFORE = re.compile(r"\d[\d.,]*[-–][a-z]+[ \t]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +174,7 @@ class _Grammar:
     articles_kept_before_final: frozenset[str]
     singular_nouns_ending_in_s: frozenset[str]
     plural_pronouns: frozenset[str]
+    attributive_determiners: frozenset[str]
     cut_not_after: frozenset[str]
     quantity_words: frozenset[str]
     content_nouns: frozenset[str]
@@ -997,7 +997,10 @@ class _Extractor:
             scope = tokens[index].scope if index < len(tokens) else MAIN
             if scope == EXCLUDING:
                 continue
-            if expression.rule in _ATTRIBUTIVE_RULES and not (
+            # A date used as an adjective dates its noun, not the clause: it dates the event only
+            # inside a past-tense subject ("The 2014 war killed 2,200 people"), never after
+            # the verb ("withdrew to the 1967 lines", "declared an Easter truce on Saturday").
+            if self._is_attributive(tokens, index, expression) and not (
                 verb is not None and index < verb and self._is_past(tokens[verb])
             ):
                 continue
@@ -1008,6 +1011,33 @@ class _Extractor:
             if best is None or key < best[0]:
                 best = (key, expression, tier)
         return None if best is None else (best[1], best[2])
+
+    def _is_attributive(
+        self, tokens: list[_Token], index: int, expression: TemporalExpression
+    ) -> bool:
+        """Whether a date phrase is used as an adjective: a determiner or a measure ("30-hour")
+        before it and a common noun after it ("a 1974 disengagement agreement", "an Easter
+        truce", "orders 30-hour Easter ceasefire", "a 1907 French map")."""
+        after = _token_index(tokens, expression.end)
+        if index == 0 or after >= len(tokens):
+            return False
+        before, noun = tokens[index - 1], tokens[after]
+        if not noun.plain and noun.text[:1].isupper() and after + 1 < len(tokens):
+            noun = tokens[after + 1]  # past a proper adjective: "a 1907 French map"
+        return (
+            expression.type == "DATE"
+            and before.mention is None
+            and (
+                before.lower in self.grammar.attributive_determiners
+                or _MEASURE_BEFORE.search(
+                    self.text, max(0, expression.start - 24), expression.start
+                )
+                is not None
+            )
+            and noun.plain
+            and not noun.verb
+            and noun.lower not in self.grammar.prepositions
+        )
 
     def _could_inherit(
         self,

@@ -364,6 +364,24 @@ def test_an_attributive_year_dates_its_noun_not_the_clause(text):
     assert extract_events(text, [attributive]) == []
 
 
+def test_an_attributive_feast_does_not_outrank_the_day_of_the_clause():
+    text = "Putin declared an Easter truce on Saturday. Putin orders 30-hour Easter ceasefire"
+    easter = D(2025, 4, 20)
+    expressions = [
+        day(text, "Easter", easter),
+        day(text, "Saturday", D(2025, 4, 19)),
+        day(text, "Easter", easter, occurrence=2),
+    ]
+    (event,) = extract_events(text, expressions)
+    assert event.expression.text == "Saturday"
+
+
+def test_a_feast_that_is_no_adjective_dates_the_event():
+    text = "Putin declared a truce for Easter."
+    (event,) = extract_events(text, [day(text, "Easter", D(2025, 4, 20))])
+    assert event.expression.value == "2025-04-20"
+
+
 def test_an_attributive_year_in_a_past_tense_subject_dates_the_event():
     text = "The 2014 war killed 2,200 people."
     span = (D(2014, 1, 1), D(2014, 12, 31))
